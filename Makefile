@@ -1,0 +1,37 @@
+# Two commands for everyone: `make lab` (work in JupyterLab) and `make test` (run the whole test suite).
+# Both create .venv with the kit and its dependencies the first time, and again whenever pyproject.toml changes.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.casekit-installed
+# JupyterLab refuses to run as root unless told; add the flag only when the user really is root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: lab test validate clean help
+
+help:
+	@echo "make lab       open JupyterLab on notebooks/00_start_here.ipynb"
+	@echo "make test      run the whole test suite (data, package, notebooks)"
+	@echo "make validate  check the case data and list every problem"
+	@echo "make clean     remove .venv and caches"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "casekit needs Python 3.11 or newer; this is " + sys.version.split()[0] + ". Try: make PYTHON=python3.12 ...")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab $(ROOT_FLAG) --ServerApp.ip=127.0.0.1 notebooks/00_start_here.ipynb
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+validate: $(STAMP)
+	$(PY) -m casekit validate
+
+clean:
+	rm -rf $(VENV) .pytest_cache build dist *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

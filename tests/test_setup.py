@@ -1,0 +1,75 @@
+"""The kit installs the same way everywhere, and importing it changes nothing."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import yaml
+
+KIT = Path(__file__).resolve().parents[1]
+
+
+def requirement(spec: str) -> tuple[str, str]:
+    """Split 'name>=1,<2' into a normalised name and its version specifier, without spaces."""
+    name, version = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*)$", spec).groups()
+    return name.lower().replace("_", "-"), version.replace(" ", "")
+
+
+def test_environment_yml_and_pyproject_list_the_same_dependencies():
+    project = tomllib.loads((KIT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = dict(map(requirement, project["dependencies"] + project["optional-dependencies"]["test"]))
+    environment = yaml.safe_load((KIT / "environment.yml").read_text(encoding="utf-8"))
+    listed = dict(requirement(d) for d in environment["dependencies"] if isinstance(d, str))
+    listed.pop("pip", None)
+    python = listed.pop("python")
+    assert python == re.sub(r"\s", "", project["requires-python"])
+    assert listed == wanted
+
+
+def test_core_dependencies_are_the_kits_and_only_those():
+    project = tomllib.loads((KIT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    names = {requirement(d)[0] for d in project["dependencies"]}
+    assert {"jupyterlab", "ipywidgets", "pandas", "plotly"} <= names
+    assert {requirement(d)[0] for d in project["optional-dependencies"]["test"]} >= {"pytest", "nbval"}
+
+
+def test_readme_gives_the_two_commands_and_ci_runs_the_test_one():
+    readme = (KIT / "README.md").read_text(encoding="utf-8")
+    assert "make lab" in readme and "make test" in readme
+    assert re.search(r"^make test$", (KIT / ".ci" / "run").read_text(encoding="utf-8"), re.M)
+    makefile = (KIT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^lab:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
+    assert "notebooks/00_start_here.ipynb" in makefile
+    assert (KIT / "notebooks" / "00_start_here.ipynb").is_file()
+
+
+def test_notebooks_use_the_python3_kernel_and_hold_no_stray_files():
+    notebooks = sorted(KIT.glob("notebooks/*.ipynb"))
+    assert notebooks
+    for path in notebooks:
+        assert " " not in path.name and not path.name.startswith("Untitled")
+        spec = json.loads(path.read_text(encoding="utf-8"))["metadata"]["kernelspec"]
+        assert spec["name"] == "python3", path.name
+
+
+IMPORT_PROBE = """
+import os, sys, warnings
+before = (list(warnings.filters), os.getcwd(), sorted(os.listdir('.')))
+import casekit
+heavy = sorted(m for m in ('pandas', 'plotly', 'ipywidgets', 'numpy') if m in sys.modules)
+import casekit.data, casekit.anchors, casekit.locate, casekit.schema
+after = (list(warnings.filters), os.getcwd(), sorted(os.listdir('.')))
+print(heavy, before == after, 'plotly' in sys.modules)
+"""
+
+
+def test_importing_casekit_is_light_and_has_no_side_effects(tmp_path):
+    run = subprocess.run([sys.executable, "-c", IMPORT_PROBE], capture_output=True, text=True, cwd=tmp_path,
+                         check=True)
+    assert run.stdout.split() == ["[]", "True", "False"], run.stdout + run.stderr
+    assert run.stderr == ""
