@@ -322,6 +322,7 @@ def _check_anchors(text: str, table: _Table | None, name: str, column: str, para
     if table is None:
         return []
     problems, spans = [], {}
+    paragraph_ends = [end for _, end in anchors.paragraphs(text)]
     for index, row in enumerate(table.rows):
         if not row[column]:
             continue
@@ -331,6 +332,8 @@ def _check_anchors(text: str, table: _Table | None, name: str, column: str, para
             problems.append(_row_problem(name, table, index, str(err), column))
             continue
         spans[index] = (span.start, span.end)
+        if span.end > paragraph_ends[span.paragraph - 1]:
+            problems.append(_row_problem(name, table, index, "its quote runs over the end of its paragraph", column))
         if row[paragraph] is not None and span.paragraph != row[paragraph]:
             problems.append(_row_problem(name, table, index,
                                          f"says paragraph {row[paragraph]}, but the quote is in paragraph "

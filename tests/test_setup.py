@@ -73,3 +73,11 @@ def test_importing_casekit_is_light_and_has_no_side_effects(tmp_path):
                          check=True)
     assert run.stdout.split() == ["[]", "True", "False"], run.stdout + run.stderr
     assert run.stderr == ""
+
+
+def test_notebooks_are_stored_clean_so_diffs_stay_readable():
+    """Policy: notebooks are the authored source and are stored without outputs; students run them."""
+    for path in sorted(KIT.glob("notebooks/*.ipynb")):
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            if cell["cell_type"] == "code":
+                assert cell["outputs"] == [] and cell["execution_count"] is None, path.name

@@ -1,0 +1,355 @@
+"""The annotated source reader: the article with every annotation highlighted, its note a hover or a click away.
+
+Two ways to read, built on one renderer:
+
+- ``render_html(kinds=None)`` returns the annotated article as one self-contained piece of HTML: a legend, numbered
+  paragraphs, each annotation a highlight whose note appears on hover (pure CSS, no JavaScript) and, for print and
+  screen readers, in a list of notes under each paragraph. It works in a notebook, in a static export and on paper.
+- ``reader()`` returns the same article as a live widget for JupyterLab: switch kinds of annotation on and off, jump
+  to a paragraph, search the text, and click a highlight to read its full note, correction, Chinese original and
+  sources in the side panel.
+
+>>> html = render_html(kinds=["translation_error"])
+>>> html.count('data-ann="a')  == len(visible_annotations(["translation_error"]))
+True
+
+Without the article text (excerpt mode, see ``casekit.data``), both show each annotated passage, its paragraph
+number and its note instead of the whole text.
+"""
+
+from __future__ import annotations
+
+import html as _html
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from casekit import anchors, data
+
+# Kind -> (label, colour, underline style, background tint). Colours are the Okabe-Ito colour-blind-safe palette;
+# kinds that share a colour differ by underline style, and every highlight also names its kind in its note.
+KINDS: dict[str, tuple[str, str, str, str]] = {
+    "translation_error": ("Translation error", "#D55E00", "wavy", "rgba(213, 94, 0, 0.16)"),
+    "factual_error": ("Factual error", "#D55E00", "double", "rgba(213, 94, 0, 0.30)"),
+    "quote": ("Direct quote", "#0072B2", "solid", "rgba(86, 180, 233, 0.22)"),
+    "paraphrase": ("Paraphrase", "#0072B2", "dashed", "transparent"),
+    "attribution": ("Attribution (who says it)", "#0072B2", "dotted", "transparent"),
+    "claim": ("Claim", "#8a7d00", "solid", "rgba(240, 228, 66, 0.45)"),
+    "opinion": ("Opinion / analysis by DW", "#CC79A7", "solid", "rgba(204, 121, 167, 0.22)"),
+    "framing": ("Framing / loaded term", "#CC79A7", "dashed", "transparent"),
+    "actor": ("Actor", "#009E73", "solid", "transparent"),
+    "date": ("Date", "#E69F00", "solid", "transparent"),
+    "number": ("Number", "#E69F00", "dashed", "transparent"),
+}
+
+_ASSETS = Path(__file__).with_name("assets")
+
+
+@dataclass(frozen=True)
+class Placed:
+    """An annotation (a row of the annotations table) and the span of the article it highlights."""
+
+    row: dict
+    start: int
+    end: int
+    paragraph: int
+
+
+def visible_annotations(kinds=None) -> list[dict]:
+    """Return the annotations of the given kinds (all kinds when ``kinds`` is None) as dicts, in reading order."""
+    table = data.load("annotations")
+    if kinds is not None:
+        unknown = set(kinds) - set(KINDS)
+        if unknown:
+            raise ValueError(f"unknown annotation kind(s): {', '.join(sorted(unknown))}; known: {', '.join(KINDS)}")
+        table = table[table["kind"].astype(str).isin(list(kinds))]
+    return [_plain(row) for row in table.to_dict("records")]
+
+
+def place(text: str, annotations: list[dict]) -> tuple[list[Placed], list[str]]:
+    """Anchor each annotation in ``text``; return the placed ones and a message for each that could not be placed."""
+    placed, failed = [], []
+    for row in annotations:
+        try:
+            span = anchors.resolve(text, row["exact"], row.get("prefix") or "", row.get("suffix") or "")
+        except anchors.AnchorError as err:
+            failed.append(f"{row['id']}: {err}")
+            continue
+        placed.append(Placed(row, span.start, span.end, span.paragraph))
+    return placed, failed
+
+
+def render_html(kinds=None, search: str = "", paragraph: int | None = None, selected: str | None = None) -> str:
+    """Return the annotated article as self-contained HTML (CSS tooltips, no JavaScript, all text escaped).
+
+    ``kinds`` limits the highlights to those kinds; ``search`` marks every case-insensitive match of the words;
+    ``paragraph`` shows that paragraph only; ``selected`` outlines the annotation with that id.
+    """
+    annotations = visible_annotations(kinds)
+    sources = _sources()
+    text = data.article_text()
+    parts = [_style(), '<div class="ck-reader">', _legend(annotations)]
+    if text is None:
+        parts.append(_excerpts_html(annotations, sources, search, paragraph, selected))
+    else:
+        placed, failed = place(text, annotations)
+        if failed:
+            parts.append('<p class="ck-warning">Some notes could not be placed, because the article text differs '
+                         'from the one they were written for: ' + _esc("; ".join(failed)) + "</p>")
+        spans = anchors.paragraphs(text)
+        numbers = [paragraph] if paragraph else range(1, len(spans) + 1)
+        for number in numbers:
+            start, end = spans[number - 1]
+            inside = [p for p in placed if p.paragraph == number]
+            parts.append(_paragraph_html(text, number, start, end, inside, sources, search, selected))
+    parts.append("</div>")
+    return "\n".join(parts)
+
+
+def note_html(annotation_id: str) -> str:
+    """Return the full note of one annotation for the side panel: kind, words, note, correction, Chinese, sources."""
+    rows = [r for r in visible_annotations() if r["id"] == annotation_id]
+    if not rows:
+        return '<div class="ck-panel"><p>Click a highlighted passage to read its note here.</p></div>'
+    row = rows[0]
+    label, colour, _, _ = KINDS[row["kind"]]
+    out = [
+        '<div class="ck-panel">',
+        f'<p class="ck-panel-kind" style="border-left: 6px solid {colour}">{_esc(label)}'
+        f' <span class="ck-status ck-status-{row["status"]}">{_status_label(row["status"])}</span></p>',
+        f'<blockquote>{_esc(row["exact"])}</blockquote>',
+        f'<p>{_esc(row["note"])}</p>',
+    ]
+    if row.get("correction"):
+        out.append(f'<p><b>Better:</b> {_esc(row["correction"])}</p>')
+    if row.get("chinese"):
+        seen = "seen in the Chinese text" if row.get("chinese_status") == "seen" else "reconstructed, not seen"
+        pinyin = f' <i>{_esc(row["pinyin"])}</i>' if row.get("pinyin") else ""
+        out.append(f'<p><b>Chinese:</b> <span lang="zh">{_esc(row["chinese"])}</span>{pinyin} ({seen})</p>')
+    sources = _sources()
+    if row["source_ids"]:
+        out.append("<p><b>Sources:</b></p><ul>")
+        out += [f"<li>{_source_html(sources.get(s), s)}</li>" for s in row["source_ids"]]
+        out.append("</ul>")
+    out.append("</div>")
+    return _style() + "\n" + "\n".join(out)
+
+
+def reader():
+    """Return the interactive reader for JupyterLab: kind toggles, paragraph jump, search, and a side panel."""
+    import ipywidgets as widgets
+
+    from casekit.reader_widget import ArticleView
+
+    counts = _kind_counts()
+    toggles = {
+        kind: widgets.ToggleButton(value=True, description=f"{label} ({counts.get(kind, 0)})",
+                                   tooltip=f"Show or hide {label.lower()} highlights",
+                                   layout=widgets.Layout(width="auto"))
+        for kind, (label, _, _, _) in KINDS.items() if counts.get(kind)
+    }
+    for kind, toggle in toggles.items():
+        toggle.add_class(f"ck-toggle-{kind}")
+    text = data.article_text()
+    paragraph_count = len(anchors.paragraphs(text)) if text else max(e["paragraph"] for e in data.excerpts())
+    jump = widgets.Dropdown(options=[("All paragraphs", 0)] + [(f"¶{n}", n) for n in range(1, paragraph_count + 1)],
+                            value=0, description="Show", layout=widgets.Layout(width="200px"))
+    search = widgets.Text(placeholder="search the article", description="Search",
+                          continuous_update=False, layout=widgets.Layout(width="300px"))
+    view = ArticleView(html=render_html())
+    panel = widgets.HTML(note_html(""), layout=widgets.Layout(width="32%", min_width="240px"))
+    status = widgets.HTML()
+
+    def refresh(_change=None):
+        kinds = [kind for kind, toggle in toggles.items() if toggle.value]
+        view.html = render_html(kinds=kinds, search=search.value, paragraph=jump.value or None,
+                                selected=view.selected or None)
+        status.value = _status_line(kinds, search.value, jump.value)
+
+    def show_note(change):
+        panel.value = note_html(change["new"])
+        refresh()
+
+    for toggle in toggles.values():
+        toggle.observe(refresh, "value")
+    jump.observe(refresh, "value")
+    search.observe(refresh, "value")
+    view.observe(show_note, "selected")
+    refresh()
+    box = widgets.VBox([
+        widgets.HBox(list(toggles.values()), layout=widgets.Layout(flex_flow="row wrap")),
+        widgets.HBox([jump, search, status]),
+        widgets.HBox([view, panel]),
+    ])
+    box.view, box.panel, box.toggles, box.jump, box.search = view, panel, toggles, jump, search
+    return box
+
+
+# --- pieces ------------------------------------------------------------------------------------------------------
+
+def _paragraph_html(text, number, start, end, inside, sources, search, selected) -> str:
+    """Return one paragraph with its highlights nested, its search hits marked, and its notes listed under it."""
+    body = text[start:end]
+    role = _role(number, body)
+    hits = _hits(body, search)
+    events = []
+    for order, item in enumerate(sorted(inside, key=lambda p: (p.start, -p.end))):
+        events.append((item.start - start, 1, order, item))
+        events.append((item.end - start, 0, -order, item))
+    events.sort(key=lambda e: (e[0], e[1], e[2]))
+    out, cursor = [], 0
+    for offset, is_open, _, item in events:
+        out.append(_marked(body, cursor, offset, hits))
+        cursor = offset
+        out.append(_open_mark(item.row, selected) if is_open else _close_mark(item.row))
+    out.append(_marked(body, cursor, len(body), hits))
+    tag = {"title": "h3", "heading": "h4"}.get(role, "p")
+    notes = "".join(f"<li><b>{_esc(KINDS[p.row['kind']][0])}</b> “{_esc(p.row['exact'])}”: {_esc(p.row['note'])}</li>"
+                    for p in sorted(inside, key=lambda p: p.start))
+    notes_html = f'<ol class="ck-notes" aria-label="Notes on paragraph {number}">{notes}</ol>' if notes else ""
+    return (f'<div class="ck-par ck-role-{role}" id="ck-p-{number}" data-par="{number}">'
+            f'<span class="ck-num" aria-label="paragraph {number}">¶{number}</span>'
+            f'<{tag} class="ck-text">{"".join(out)}</{tag}>{notes_html}</div>')
+
+
+def _excerpts_html(annotations, sources, search, paragraph, selected) -> str:
+    """Return the annotated passages alone, for excerpt mode: paragraph, quote with its context, note."""
+    out = ['<p class="ck-warning">Excerpt mode: this copy of the kit does not include the article\'s full text. '
+           "Each note is shown with the short passage it is about.</p>"]
+    for row in sorted(annotations, key=lambda r: (r["paragraph"], r["id"])):
+        if paragraph and row["paragraph"] != paragraph:
+            continue
+        quote = _open_mark(row, selected) + _marked(row["exact"], 0, len(row["exact"]), _hits(row["exact"], search)) \
+            + _close_mark(row)
+        before = f"…{_esc(row['prefix'])}" if row.get("prefix") else "…"
+        after = f"{_esc(row['suffix'])}…" if row.get("suffix") else "…"
+        out.append(f'<div class="ck-par ck-excerpt" data-par="{row["paragraph"]}">'
+                   f'<span class="ck-num">¶{row["paragraph"]}</span><p class="ck-text">{before}{quote}{after}</p></div>')
+    return "\n".join(out)
+
+
+def _open_mark(row, selected) -> str:
+    label = KINDS[row["kind"]][0]
+    chosen = " ck-selected" if row["id"] == selected else ""
+    return (f'<mark class="ck-a ck-k-{row["kind"]}{chosen}" data-ann="{_esc(row["id"])}" tabindex="0" '
+            f'aria-label="{_esc(label)}">')
+
+
+def _close_mark(row) -> str:
+    label = KINDS[row["kind"]][0]
+    tip = f'<b>{_esc(label)}</b>{_status_tag(row["status"])}: {_esc(row["note"])}'
+    if row.get("correction"):
+        tip += f'<br><b>Better:</b> {_esc(row["correction"])}'
+    return f'<span class="ck-tip" role="tooltip">{tip}</span></mark>'
+
+
+def _marked(body: str, start: int, end: int, hits: list[tuple[int, int]]) -> str:
+    """Return ``body[start:end]`` escaped, with the parts inside search hits wrapped in ``<mark class="ck-hit">``."""
+    out, cursor = [], start
+    for hit_start, hit_end in hits:
+        a, b = max(hit_start, start), min(hit_end, end)
+        if a >= b:
+            continue
+        out.append(_esc(body[cursor:a]))
+        out.append(f'<mark class="ck-hit">{_esc(body[a:b])}</mark>')
+        cursor = b
+    out.append(_esc(body[cursor:end]))
+    return "".join(out)
+
+
+def _hits(body: str, search: str) -> list[tuple[int, int]]:
+    words = search.strip()
+    if not words:
+        return []
+    pattern = r"\s+".join(re.escape(w) for w in words.split())
+    return [m.span() for m in re.finditer(pattern, body, re.IGNORECASE)]
+
+
+def _legend(annotations) -> str:
+    counts = {}
+    for row in annotations:
+        counts[row["kind"]] = counts.get(row["kind"], 0) + 1
+    items = "".join(
+        f'<li><mark class="ck-a ck-k-{kind} ck-sample">{_esc(label)}</mark> {counts[kind]}</li>'
+        for kind, (label, _, _, _) in KINDS.items() if kind in counts)
+    return (f'<div class="ck-legend"><b>Highlights</b> (hover or focus one to read its note)'
+            f'<ul>{items}</ul></div>')
+
+
+def _role(number: int, body: str) -> str:
+    """Return how a paragraph is shown: the page title (¶1), a sub-heading (short, no full stop), or body text."""
+    if number == 1:
+        return "title"
+    if len(body) < 100 and not body.rstrip().endswith((".", "”", ")")):
+        return "heading"
+    return "body"
+
+
+def _status_line(kinds, search, paragraph) -> str:
+    shown = len(visible_annotations(kinds))
+    where = f" in ¶{paragraph}" if paragraph else ""
+    found = ""
+    if search.strip():
+        text = data.article_text() or " ".join(r["exact"] for r in visible_annotations())
+        found = f"; “{_esc(search.strip())}” found {len(_hits(text, search))} time(s)"
+    return f'<span class="ck-count">{shown} highlights shown{where}{found}</span>'
+
+
+def _status_tag(status: str) -> str:
+    return "" if status == "verified" else f' <i>({_status_label(status)})</i>'
+
+
+def _status_label(status: str) -> str:
+    return {"verified": "verified", "disputed": "disputed", "to_verify": "to verify"}[status]
+
+
+def _source_html(source: dict | None, source_id: str) -> str:
+    if source is None:
+        return _esc(source_id)
+    date = f", {source['date']:%d %B %Y}" if source.get("date") is not None else ""
+    title = _esc(source["title"])
+    if source.get("url"):
+        title = f'<a href="{_esc(source["url"])}" target="_blank" rel="noopener noreferrer">{title}</a>'
+    return f"{_esc(source['publisher'])}, {title}{date} ({source['kind']})"
+
+
+def _sources() -> dict[str, dict]:
+    return {row["id"]: _plain(row) for row in data.load("sources").to_dict("records")}
+
+
+def _kind_counts() -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for row in visible_annotations():
+        counts[row["kind"]] = counts.get(row["kind"], 0) + 1
+    return counts
+
+
+def _plain(row: dict) -> dict:
+    """Return a table row with pandas' missing values as None and categories as plain strings."""
+    import pandas as pd
+
+    clean = {}
+    for key, value in row.items():
+        if isinstance(value, list):
+            clean[key] = value
+        elif value is None or value is pd.NA or (isinstance(value, float) and value != value) or value is pd.NaT:
+            clean[key] = None
+        elif isinstance(value, pd.Timestamp):
+            clean[key] = value.to_pydatetime()
+        else:
+            clean[key] = value if not hasattr(value, "item") else value.item()
+    return clean
+
+
+def _esc(value) -> str:
+    return _html.escape(str(value), quote=True)
+
+
+def _style() -> str:
+    """Return the reader's stylesheet: colours and underlines per kind, CSS tooltips, print rules."""
+    rules = [(_ASSETS / "reader.css").read_text(encoding="utf-8")]
+    for kind, (_, colour, line, tint) in KINDS.items():
+        rules.append(f".ck-reader .ck-k-{kind} {{ background: {tint}; text-decoration: underline {line} {colour}; "
+                     f"text-decoration-thickness: 2px; text-underline-offset: 3px; }}")
+        rules.append(f".ck-toggle-{kind} {{ border-bottom: 3px {line} {colour} !important; }}")
+    return "<style>\n" + "\n".join(rules) + "\n</style>"
