@@ -22,7 +22,6 @@ import re
 from dataclasses import dataclass
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
-_WHITESPACE = re.compile(r"\s+")
 
 
 class AnchorError(ValueError):
@@ -63,11 +62,14 @@ def _pattern(words: str) -> str:
     return r"\s+".join(re.escape(part) for part in words.split())
 
 
-def resolve(text: str, exact: str, prefix: str = "", suffix: str = "") -> Span:
+def resolve(text: str, exact: str, prefix: str | None = "", suffix: str | None = "") -> Span:
     """Return the one span of ``text`` where ``exact`` occurs between ``prefix`` and ``suffix``.
 
-    Raise ``AnchorError`` saying what went wrong when the words occur nowhere or more than once.
+    A missing prefix or suffix (None, or pandas' NA from a loaded table) counts as none. Raise ``AnchorError``
+    saying what went wrong when the words occur nowhere or more than once.
     """
+    prefix = prefix if isinstance(prefix, str) else ""
+    suffix = suffix if isinstance(suffix, str) else ""
     if not exact or not exact.strip():
         raise AnchorError("the quoted text is empty")
     core = f"({_pattern(exact.strip())})"
