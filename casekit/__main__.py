@@ -1,7 +1,8 @@
 """The kit's command line: ``python -m casekit <command>``.
 
 Commands:
-  validate   check every table of the case data; print each problem with its file, row and column.
+  validate          check every table of the case data; print each problem with its file, row and column.
+  build-exercises   write exercises/ and the hashed keys from solutions/ (--check: only say what is stale).
 """
 
 from __future__ import annotations
@@ -25,11 +26,32 @@ def _validate(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _build_exercises(args: argparse.Namespace) -> int:
+    from casekit import build
+
+    try:
+        if args.check:
+            stale = build.check_built()
+            for line in stale:
+                print(line)
+            print("exercises are up to date" if not stale else f"{len(stale)} stale file(s)")
+            return 1 if stale else 0
+        build.build(only=args.only or None)
+    except build.BuildError as err:
+        print(f"build-exercises: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command named in ``argv`` and return its exit status."""
     parser = argparse.ArgumentParser(prog="python -m casekit", description="Tools for the China-Russia case kit.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
     commands.add_parser("validate", help="check the case data and list every problem").set_defaults(run=_validate)
+    builder = commands.add_parser("build-exercises", help="write exercises/ and the keys from solutions/")
+    builder.add_argument("--check", action="store_true", help="write nothing; list what is stale and fail if any")
+    builder.add_argument("only", nargs="*", metavar="exNN", help="build only these exercises (default: all)")
+    builder.set_defaults(run=_build_exercises)
     args = parser.parse_args(argv)
     return args.run(args)
 

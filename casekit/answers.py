@@ -1,0 +1,269 @@
+"""Turn an answer into one canonical piece of text, the same way for the student's check and for the grader.
+
+Every auto-checked question has an answer *spec*: its type and a few options. ``normalise(spec, value)`` turns a
+value into canonical text, or raises ``AnswerTypeError`` with a message a student can act on. Two answers are the
+same when their canonical texts are equal. Both ``casekit.check`` (instant feedback, comparing salted hashes) and
+the grader (comparing with the key in ``solutions/``) call this one function, so they can never disagree.
+
+The value's own methods are never trusted: text must be a real ``str``, numbers real numbers; nothing calls the
+student's ``==``.
+
+Types and their options:
+
+======== ================================================= ===================================================
+type     accepts                                           options
+======== ================================================= ===================================================
+choice   the letter of an option, or the option's text     ``options``: {"a": "text", ...}
+number   an int or float (not True/False)                  ``decimals``: compared after rounding (default 0)
+date     "YYYY-MM-DD", a date, datetime or pandas Timestamp
+text     a string; case, spaces and end punctuation ignored
+set      a list, tuple or set of strings; order ignored
+ordering a list or tuple of strings; order matters
+quote    words copied from a source; quote marks ignored
+frame    a pandas DataFrame or Series                      ``columns``, ``sort`` (default true), ``decimals``
+======== ================================================= ===================================================
+
+>>> normalise({"type": "number"}, 20.0)
+'20'
+>>> normalise({"type": "text"}, "  The  Aspen Security Forum. ")
+'the aspen security forum'
+>>> normalise({"type": "date"}, "2022-02-04")
+'2022-02-04'
+>>> normalise({"type": "choice", "options": {"a": "Qin Gang", "b": "DW"}}, "dw")
+'b'
+>>> normalise({"type": "number"}, "twenty")
+Traceback (most recent call last):
+...
+casekit.answers.AnswerTypeError: expected a number, like 12 or 3.5, but got text: 'twenty'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import numbers
+import re
+import unicodedata
+
+TYPES = ("choice", "number", "date", "text", "set", "ordering", "quote", "frame")
+_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "«": '"', "»": '"', "„": '"'})
+
+
+class AnswerTypeError(ValueError):
+    """The value cannot be an answer of this type; the message says what was expected and what was given."""
+
+
+def normalise(spec: dict, value) -> str:
+    """Return the canonical text of ``value`` as an answer of ``spec``'s type."""
+    kind = spec.get("type")
+    if kind not in TYPES:
+        raise ValueError(f"unknown answer type {kind!r}; known: {', '.join(TYPES)}")
+    if value is Ellipsis or value is None:
+        raise AnswerTypeError("no answer yet")
+    return globals()[f"_{kind}"](spec, value)
+
+
+def digest(salt: str, canonical: str) -> str:
+    """Return the salted SHA-256 of a canonical answer, as stored in an exercise's key."""
+    return hashlib.sha256(f"{salt}\x00{canonical}".encode("utf-8")).hexdigest()
+
+
+def describe(value) -> str:
+    """Return a short, safe description of a value for a message: its type and the start of its repr."""
+    if isinstance(value, Unsupported):
+        return f"a {value.type_name} object"
+    shown = _safe_repr(value)
+    if isinstance(value, str):
+        return f"text: {shown}"
+    return f"{type(value).__name__}: {shown}"
+
+
+# --- one normaliser per type -------------------------------------------------------------------------------------
+
+def _choice(spec, value) -> str:
+    options = spec.get("options", {})
+    if type(value) is not str:
+        raise AnswerTypeError(f"expected the letter of an option, like 'a', but got {describe(value)}")
+    given = _words(value)
+    for letter, text in options.items():
+        if given in (letter.lower(), _words(text)):
+            return letter.lower()
+    letters = ", ".join(f"'{k}'" for k in options)
+    raise AnswerTypeError(f"expected one of the letters {letters}, but got {describe(value)}")
+
+
+def _number(spec, value) -> str:
+    if type(value) is bool or not isinstance(value, numbers.Real) or isinstance(value, str):
+        raise AnswerTypeError(f"expected a number, like 12 or 3.5, but got {describe(value)}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise AnswerTypeError(f"expected a finite number, but got {describe(value)}")
+    decimals = int(spec.get("decimals", 0))
+    text = f"{round(number, decimals):.{decimals}f}"
+    return "0" if text.strip("-0.") == "" else text
+
+
+def _date(spec, value) -> str:
+    if type(value) is str:
+        text = value.strip()
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            try:
+                return dt.date.fromisoformat(text).isoformat()
+            except ValueError:
+                pass
+        raise AnswerTypeError(f"expected a date written YYYY-MM-DD, like '2022-02-04', but got {describe(value)}")
+    if isinstance(value, dt.datetime):  # pandas Timestamps are datetimes too
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if type(value).__name__ == "datetime64" and type(value).__module__ == "numpy":
+        return _date(spec, str(value)[:10])
+    raise AnswerTypeError(f"expected a date, like '2022-02-04', but got {describe(value)}")
+
+
+def _text(spec, value) -> str:
+    if type(value) is not str:
+        raise AnswerTypeError(f"expected text in quotation marks, like 'Aspen', but got {describe(value)}")
+    return _words(value)
+
+
+def _quote(spec, value) -> str:
+    if type(value) is not str:
+        raise AnswerTypeError(f"expected words copied from the source, in quotation marks, but got {describe(value)}")
+    text = value.translate(_QUOTES).strip().strip("\"'").strip()
+    return " ".join(text.split()).casefold()
+
+
+def _set(spec, value) -> str:
+    items = _items(value, "a list of answers, like ['a', 'c']", ordered=False)
+    return "|".join(sorted(set(items)))
+
+
+def _ordering(spec, value) -> str:
+    return "|".join(_items(value, "a list in order, like ['b', 'a', 'c']", ordered=True))
+
+
+def _frame(spec, value) -> str:
+    module = type(value).__module__
+    if not module.startswith("pandas") or type(value).__name__ not in ("DataFrame", "Series"):
+        raise AnswerTypeError(f"expected a pandas DataFrame or Series, but got {describe(value)}")
+    import pandas as pd
+
+    frame = value.to_frame() if isinstance(value, pd.Series) else value
+    frame = pd.DataFrame(frame).copy()
+    if not spec.get("keep_index", False):
+        frame = frame.reset_index(drop=True)
+    columns = spec.get("columns")
+    if columns:
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise AnswerTypeError(f"expected columns {columns}, but the table has no {missing}")
+        frame = frame[columns]
+    decimals = spec.get("decimals")
+    cells = frame.map(lambda v: _cell(v, decimals))
+    rows = [",".join(row) for row in cells.itertuples(index=False, name=None)]
+    if spec.get("sort", True):
+        rows.sort()
+    return ";".join([",".join(_words(str(c)) for c in frame.columns), *rows])
+
+
+# --- helpers -----------------------------------------------------------------------------------------------------
+
+def _cell(value, decimals) -> str:
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool) and decimals is not None:
+        return f"{round(float(value), decimals):.{decimals}f}"
+    if isinstance(value, (dt.date, dt.datetime)) or type(value).__name__ == "Timestamp":
+        return _date({}, value)
+    return _words(str(value))
+
+
+def _items(value, expected: str, ordered: bool) -> list[str]:
+    if type(value) not in (list, tuple) and not (type(value) in (set, frozenset) and not ordered):
+        raise AnswerTypeError(f"expected {expected}, but got {describe(value)}")
+    items = []
+    for item in value:
+        if type(item) is not str:
+            raise AnswerTypeError(f"expected every item to be text in quotation marks, but found {describe(item)}")
+        items.append(_words(item))
+    return items
+
+
+def _words(text: str) -> str:
+    """Return text case-folded, quote marks and spaces normalised, and punctuation at either end removed."""
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    text = " ".join(text.split()).casefold()
+    return text.strip(" .,;:!?\"'")
+
+
+def _safe_repr(value, limit: int = 40) -> str:
+    try:
+        shown = repr(value) if isinstance(value, (str, numbers.Number, list, tuple, set)) else f"<{type(value).__name__}>"
+    except Exception:  # a student's object whose repr fails still gets a message
+        shown = f"<{type(value).__name__}>"
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+# --- serialisation: how a kernel reports an answer's value to another process --------------------------------------
+
+def serialise(value) -> dict:
+    """Return a JSON-ready description of an answer value: its kind and data. Unknown objects become their type name.
+
+    >>> serialise([1, "a"])
+    {'kind': 'unsupported', 'type': 'list'}
+    >>> serialise(["a", "b"])
+    {'kind': 'list', 'value': ['a', 'b']}
+    """
+    kind = type(value)
+    if value is Ellipsis or value is None:
+        return {"kind": "blank"}
+    if kind in (str, int, float, bool):
+        return {"kind": kind.__name__, "value": value if kind is not float or math.isfinite(value) else repr(value)}
+    if kind in (list, tuple, set, frozenset) and all(type(v) is str for v in value):
+        return {"kind": "list" if kind is list else kind.__name__, "value": sorted(value) if kind in (set, frozenset)
+                else list(value)}
+    if isinstance(value, (dt.date, dt.datetime)):
+        return {"kind": "date", "value": _date({}, value)}
+    if kind.__module__.startswith("pandas") and kind.__name__ in ("DataFrame", "Series"):
+        return {"kind": kind.__name__, "value": value.to_json(orient="split", date_format="iso")}
+    if kind.__module__ == "numpy" and isinstance(value, numbers.Real):
+        item = value.item()
+        return {"kind": type(item).__name__, "value": item}
+    return {"kind": "unsupported", "type": kind.__name__}
+
+
+def deserialise(data: dict):
+    """Return the value that ``serialise`` described (a stand-in object for unsupported ones)."""
+    kind, value = data.get("kind"), data.get("value")
+    if kind == "blank":
+        return Ellipsis
+    if kind in ("str", "int", "bool", "list"):
+        return value
+    if kind == "float":
+        return float(value)
+    if kind == "tuple":
+        return tuple(value)
+    if kind in ("set", "frozenset"):
+        return set(value)
+    if kind == "date":
+        return dt.date.fromisoformat(value)
+    if kind in ("DataFrame", "Series"):
+        import io
+
+        import pandas as pd
+
+        reader = pd.read_json(io.StringIO(value), orient="split", typ="frame" if kind == "DataFrame" else "series")
+        return reader
+    return Unsupported(data.get("type", "?"))
+
+
+class Unsupported:
+    """Stands for a value of a type that cannot be an answer; normalising it gives a clear type error."""
+
+    def __init__(self, type_name: str):
+        self.type_name = type_name
+
+    def __repr__(self) -> str:
+        return f"<{self.type_name}>"

@@ -1,0 +1,338 @@
+"""Build the students' exercises from the instructors' solutions: ``python -m casekit build-exercises``.
+
+``solutions/exNN_<topic>.ipynb`` are the single authored source. In them, each auto-checked question is:
+
+1. an **answer cell** whose solution region is marked the nbgrader way, and whose metadata says how to check it::
+
+       ### BEGIN SOLUTION
+       answer = (pd.Timestamp("2022-02-24") - pd.Timestamp("2022-02-04")).days
+       ### END SOLUTION
+
+       metadata: {"casekit": {"question": "ex02.q3", "type": "number", "points": 1,
+                               "hint": "a hint for any wrong answer",
+                               "wrong": [{"code": "19", "hint": "You counted from 5 February; ..."}],
+                               "also_accept": ["'20 days'"]},
+                  "nbgrader": {"solution": true, "grade": false, "grade_id": "ex02.q3-answer", ...}}
+
+   ``wrong`` and ``also_accept`` hold Python *expressions*, evaluated in the notebook, so an answer can be a
+   number, a date, a list or a DataFrame alike. Every question needs at least one known wrong answer: it is how
+   the checker is tested.
+2. a **check cell** ``check("ex02.q3", answer)``, with nbgrader metadata ``{"grade": true, "grade_id": "ex02.q3",
+   "points": 1, "locked": true}`` and the tag ``nbval-check-output``.
+
+A free-response question is a markdown cell with ``{"casekit": {"question": "ex02.q9", "type": "free",
+"points": 3}}`` whose model answer sits between the same markers.
+
+Building an exercise:
+
+- runs the solution notebook once with a recorder after each answer cell, capturing the value of the solution,
+  of each known wrong answer and of each extra accepted answer;
+- writes the hashed key ``casekit/keys/exNN.json`` (salted hashes of accepted answers, hints by hashed wrong answer);
+- writes ``exercises/exNN_<topic>.ipynb``: solution regions become ``answer = ...  # your answer here``, the
+  instructor-only metadata is dropped, and the outputs are those of a blank run;
+- re-runs the solution notebook so its stored verdicts are current (nbval compares them).
+
+``check_built()`` rebuilds in memory and lists what differs from the committed files: the golden test.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from casekit import answers, locate
+
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+PLACEHOLDER = "answer = ...  # your answer here"
+FREE_PLACEHOLDER = "_Write your answer here._"
+QUESTION_ID = re.compile(r"^(ex\d{2})\.(q\d+)$")
+EXERCISE_FILE = re.compile(r"^(ex\d{2})_[a-z0-9_]+\.ipynb$")
+
+
+class BuildError(ValueError):
+    """A solution notebook breaks an authoring rule; the message names the notebook and the question."""
+
+
+@dataclass
+class Question:
+    """An auto-checked or free-response question as authored in a solution notebook."""
+
+    id: str
+    spec: dict
+    points: float
+    hint: str = ""
+    wrong: list[dict] = field(default_factory=list)
+    also_accept: list[str] = field(default_factory=list)
+    cell: int = 0
+
+    @property
+    def free(self) -> bool:
+        return self.spec.get("type") == "free"
+
+
+def kit_root() -> Path:
+    """Return the kit's checkout folder (the parent of ``data/``)."""
+    return locate.data_dir().parent
+
+
+def keys_dir() -> Path:
+    """Return the folder of the hashed keys inside the package."""
+    return Path(__file__).with_name("keys")
+
+
+def solution_notebooks(folder: Path | None = None) -> list[Path]:
+    """Return the solution notebooks, ``exNN_<topic>.ipynb``, in order."""
+    folder = folder or kit_root() / "solutions"
+    return sorted(p for p in folder.glob("ex*.ipynb") if EXERCISE_FILE.match(p.name))
+
+
+def questions(nb, name: str = "notebook") -> list[Question]:
+    """Return the questions of a solution notebook, checking the authoring rules."""
+    found, exercise = [], nb.metadata.get("casekit", {}).get("exercise")
+    if not exercise:
+        raise BuildError(f"{name}: notebook metadata lacks casekit.exercise (e.g. 'ex02')")
+    check_cells = {c.metadata.get("nbgrader", {}).get("grade_id"): i for i, c in enumerate(nb.cells)
+                   if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")}
+    for index, cell in enumerate(nb.cells):
+        meta = cell.metadata.get("casekit", {})
+        if "question" not in meta:
+            continue
+        qid = meta["question"]
+        where = f"{name}, question {qid}"
+        match = QUESTION_ID.match(qid)
+        if not match or match.group(1) != exercise:
+            raise BuildError(f"{where}: question ids look like '{exercise}.q1'")
+        if BEGIN not in cell.source or END not in cell.source:
+            raise BuildError(f"{where}: the answer cell needs {BEGIN!r} and {END!r} around the solution")
+        spec = {k: v for k, v in meta.items() if k not in ("question", "points", "hint", "wrong", "also_accept")}
+        question = Question(qid, spec, float(meta.get("points", 1)), meta.get("hint", ""),
+                            list(meta.get("wrong", [])), list(meta.get("also_accept", [])), index)
+        if question.free:
+            if cell.cell_type != "markdown":
+                raise BuildError(f"{where}: a free-response question is a markdown cell")
+        else:
+            if spec.get("type") not in answers.TYPES:
+                raise BuildError(f"{where}: type must be one of {', '.join(answers.TYPES)} or 'free'")
+            if cell.cell_type != "code" or not re.search(r"^\s*answer\s*=", _region(cell.source), re.M):
+                raise BuildError(f"{where}: the solution region must assign 'answer = ...'")
+            if not question.wrong or not all("code" in w and "hint" in w for w in question.wrong):
+                raise BuildError(f"{where}: give at least one known wrong answer as {{'code': ..., 'hint': ...}}")
+            if check_cells.get(qid, -1) <= index:
+                raise BuildError(f"{where}: no check cell (nbgrader grade_id {qid!r}) after the answer cell")
+        found.append(question)
+    ids = [q.id for q in found]
+    if len(ids) != len(set(ids)):
+        raise BuildError(f"{name}: a question id is used twice")
+    return found
+
+
+def exercise_notebook(nb, name: str = "notebook"):
+    """Return the student copy of a solution notebook: solutions out, instructor metadata out, outputs cleared."""
+    student = copy.deepcopy(nb)
+    qs = {q.cell: q for q in questions(nb, name)}
+    cells = []
+    for index, cell in enumerate(student.cells):
+        if "solution-only" in cell.metadata.get("tags", []):
+            continue
+        if index in qs:
+            q = qs[index]
+            cell.source = _replace_region(cell.source, FREE_PLACEHOLDER if q.free else PLACEHOLDER)
+            cell.metadata["casekit"] = {"question": q.id}
+        elif BEGIN in cell.source:
+            cell.source = _replace_region(cell.source, FREE_PLACEHOLDER if cell.cell_type == "markdown" else
+                                          "...  # your code here")
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+        cells.append(cell)
+    student.cells = cells
+    student.metadata["casekit"] = {k: v for k, v in nb.metadata.get("casekit", {}).items()
+                                   if k in ("exercise", "title", "lesson", "minutes")}
+    return student
+
+
+def key(nb, values: dict[str, dict[str, list]], name: str = "notebook") -> dict:
+    """Return the hashed key of an exercise from its questions and the recorded answer values."""
+    exercise = nb.metadata["casekit"]["exercise"]
+    out = {"exercise": exercise, "title": nb.metadata["casekit"].get("title", exercise), "questions": {},
+           "free_response": []}
+    for q in questions(nb, name):
+        if q.free:
+            out["free_response"].append(q.id)
+            continue
+        salt = hashlib.sha256(f"casekit:{q.id}".encode()).hexdigest()[:16]
+        recorded = values.get(q.id, {})
+        try:
+            accepted = [answers.normalise(q.spec, v) for v in recorded.get("solution", [])]
+            accepted += [answers.normalise(q.spec, v) for v in recorded.get("also", [])]
+        except answers.AnswerTypeError as err:
+            raise BuildError(f"{name}, question {q.id}: the solution's answer does not fit its type: {err}") from None
+        if not accepted:
+            raise BuildError(f"{name}, question {q.id}: the solution run recorded no answer")
+        hints = {}
+        for wrong, value in zip(q.wrong, recorded.get("wrong", [])):
+            try:
+                canonical = answers.normalise(q.spec, value)
+            except answers.AnswerTypeError:
+                continue  # a wrong answer of the wrong type gets the type message, not a hint
+            if canonical in accepted:
+                raise BuildError(f"{name}, question {q.id}: the known wrong answer {wrong['code']!r} is accepted")
+            hints[answers.digest(salt, canonical)] = wrong["hint"]
+        public_spec = {k: v for k, v in q.spec.items()}
+        out["questions"][q.id] = {
+            "spec": public_spec, "points": q.points, "salt": salt, "hint": q.hint,
+            "accepted": sorted({answers.digest(salt, c) for c in accepted}), "hints": dict(sorted(hints.items())),
+        }
+    return out
+
+
+def record_values(nb, folder: Path, name: str = "notebook", timeout: int = 120) -> dict[str, dict[str, list]]:
+    """Run the solution notebook with a recorder after each answer cell; return each question's recorded values."""
+    import nbformat
+
+    probe = copy.deepcopy(nb)
+    qs = [q for q in questions(nb, name) if not q.free]
+    for q in sorted(qs, key=lambda q: q.cell, reverse=True):
+        lines = ["import casekit.check as _casekit_check",
+                 f"_casekit_check.record({q.id!r}, 'solution', answer)"]
+        lines += [f"_casekit_check.record({q.id!r}, 'wrong', ({w['code']}))" for w in q.wrong]
+        lines += [f"_casekit_check.record({q.id!r}, 'also', ({code}))" for code in q.also_accept]
+        probe.cells.insert(q.cell + 1, nbformat.v4.new_code_cell("\n".join(lines)))
+    with tempfile.TemporaryDirectory() as scratch:
+        record_file = Path(scratch) / "record.jsonl"
+        record_file.touch()
+        execute(probe, folder, env={"CASEKIT_RECORD": str(record_file)}, name=name, timeout=timeout)
+        values: dict[str, dict[str, list]] = {}
+        for line in record_file.read_text(encoding="utf-8").splitlines():
+            item = json.loads(line)
+            values.setdefault(item["question"], {}).setdefault(item["label"], []).append(
+                answers.deserialise(item["value"]))
+    return values
+
+
+def execute(nb, folder: Path, env: dict | None = None, name: str = "notebook", timeout: int = 120):
+    """Run ``nb`` top to bottom in a fresh python3 kernel with ``folder`` as working directory; return it."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    saved = {k: os.environ.get(k) for k in (env or {})}
+    os.environ.update(env or {})
+    try:
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
+                                resources={"metadata": {"path": str(folder)}})
+        client.execute()
+    except CellExecutionError as err:
+        raise BuildError(f"{name}: a cell failed while running: {str(err).splitlines()[0:3]}") from None
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return nb
+
+
+def build(solutions: Path | None = None, exercises: Path | None = None, keys: Path | None = None,
+          report=print, only: list[str] | None = None) -> list[Path]:
+    """Build every exercise (or those named in ``only``, e.g. ["ex02"]) from its solution notebook.
+
+    Return the files written; a file whose content would not change is left untouched.
+    """
+    import nbformat
+
+    solutions = solutions or kit_root() / "solutions"
+    exercises = exercises or kit_root() / "exercises"
+    keys = keys or keys_dir()
+    exercises.mkdir(exist_ok=True)
+    keys.mkdir(exist_ok=True)
+    written = []
+    for path in solution_notebooks(solutions):
+        if only and path.name[:4] not in only:
+            continue
+        report(f"building {path.name} …")
+        nb = nbformat.read(path, as_version=4)
+        exercise = nb.metadata.get("casekit", {}).get("exercise", path.stem[:4])
+        key_data = key(nb, record_values(nb, solutions, path.name), path.name)
+        written += _write_if_changed(keys / f"{exercise}.json", _json(key_data))
+        student = execute(exercise_notebook(nb, path.name), exercises, name=f"exercises/{path.name}")
+        written += _write_if_changed(exercises / path.name, nbformat.writes(student) + "\n")
+        solved = execute(_cleared(nb), solutions, name=path.name)
+        written += _write_if_changed(path, nbformat.writes(solved) + "\n")
+    for path in written:
+        report(f"wrote {path}")
+    if not written:
+        report("everything was up to date")
+    return written
+
+
+def check_built(solutions: Path | None = None, exercises: Path | None = None, keys: Path | None = None) -> list[str]:
+    """Rebuild keys and exercise sources in memory; return a description of each difference from the files."""
+    import nbformat
+
+    solutions = solutions or kit_root() / "solutions"
+    exercises = exercises or kit_root() / "exercises"
+    keys = keys or keys_dir()
+    stale = []
+    for path in solution_notebooks(solutions):
+        nb = nbformat.read(path, as_version=4)
+        exercise = nb.metadata["casekit"]["exercise"]
+        key_path = keys / f"{exercise}.json"
+        fresh_key = _json(key(nb, record_values(nb, solutions, path.name), path.name))
+        if not key_path.is_file() or key_path.read_text(encoding="utf-8") != fresh_key:
+            stale.append(f"{key_path.name} is stale: run 'python -m casekit build-exercises'")
+        student_path = exercises / path.name
+        if not student_path.is_file():
+            stale.append(f"exercises/{path.name} is missing")
+            continue
+        committed = nbformat.read(student_path, as_version=4)
+        expected = exercise_notebook(nb, path.name)
+        if _sources(committed) != _sources(expected):
+            stale.append(f"exercises/{path.name} does not match its solution notebook")
+    return stale
+
+
+# --- helpers -----------------------------------------------------------------------------------------------------
+
+def _region(source: str) -> str:
+    """Return the text between the solution markers."""
+    return source.split(BEGIN, 1)[1].split(END, 1)[0] if BEGIN in source else ""
+
+
+def _replace_region(source: str, placeholder: str) -> str:
+    """Replace each marked solution region (markers included) with ``placeholder``, keeping its indentation."""
+    pattern = re.compile(rf"^([ \t]*){re.escape(BEGIN)}.*?{re.escape(END)}[^\n]*", re.S | re.M)
+    return pattern.sub(lambda m: m.group(1) + placeholder, source)
+
+
+def _cleared(nb):
+    """Return a copy of ``nb`` with outputs and execution counts removed, ready to run."""
+    fresh = copy.deepcopy(nb)
+    for cell in fresh.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    return fresh
+
+
+def _sources(nb) -> list[tuple]:
+    """Return what a golden test compares: each cell's type, source, tags and casekit/nbgrader metadata."""
+    return [(c.cell_type, c.source, tuple(c.metadata.get("tags", [])), json.dumps(c.metadata.get("casekit", {}),
+             sort_keys=True), json.dumps(c.metadata.get("nbgrader", {}), sort_keys=True)) for c in nb.cells]
+
+
+def _json(data: dict) -> str:
+    return json.dumps(data, indent=1, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def _write_if_changed(path: Path, text: str) -> list[Path]:
+    """Write ``text`` to ``path`` atomically unless it already holds exactly that; return [path] if written."""
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return []
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return [path]

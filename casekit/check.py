@@ -1,0 +1,124 @@
+"""Instant feedback in an exercise notebook: ``check(question, answer)`` prints one verdict line.
+
+An exercise notebook starts with::
+
+    from casekit.check import Checker
+    check = Checker("ex02")
+
+and after each question::
+
+    check("ex02.q3", answer)
+
+which prints exactly one line: correct; not answered yet; or not yet right, with a hint. Where the instructor
+foresaw a particular wrong answer, the hint is written for it ("You counted from 5 February…"). The verdict never
+shows the answer: the exercise's key (``casekit/keys/ex02.json``) holds only salted hashes of the accepted answers,
+and ``casekit.answers`` turns the student's value into canonical text before hashing it, so the student's own
+objects are never asked whether they are equal to anything.
+
+A salted hash hides the answers from a casual look, not from a determined student with a small answer space to try:
+the grade that counts is decided by ``python -m casekit grade``, outside the student's kernel, against the key in
+``solutions/``. The instant check is for learning.
+
+``check.progress()`` prints the score so far and the questions that remain.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from importlib import resources
+
+from casekit import answers
+
+RECORD_ENV = "CASEKIT_RECORD"
+_KEYS = "keys"
+
+
+class UnknownExercise(LookupError):
+    """No key exists for this exercise: the exercise name is wrong, or the exercises were not built."""
+
+
+def load_key(exercise: str) -> dict:
+    """Return the hashed key of ``exercise`` (e.g. ``"ex02"``) shipped inside the package."""
+    path = resources.files("casekit").joinpath(_KEYS, f"{exercise}.json")
+    if not path.is_file():
+        raise UnknownExercise(f"no answer key for exercise {exercise!r}; instructors: run "
+                              "'python -m casekit build-exercises' to build it")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def verdict(key: dict, question: str, value) -> tuple[str, str]:
+    """Return (status, message) for ``value`` as the answer to ``question``: correct, unanswered or wrong."""
+    entry = key["questions"].get(question)
+    if entry is None:
+        known = ", ".join(key["questions"])
+        return "error", f"there is no question {question!r} in {key['exercise']}; the questions are: {known}"
+    if value is Ellipsis or value is None:
+        return "unanswered", "not answered yet. Replace the ... with your answer, then run this cell again."
+    try:
+        canonical = answers.normalise(entry["spec"], value)
+    except answers.AnswerTypeError as err:
+        return "wrong", f"not yet: {err}."
+    hashed = answers.digest(entry["salt"], canonical)
+    if hashed in entry["accepted"]:
+        return "correct", "correct."
+    hint = entry["hints"].get(hashed) or entry.get("hint") or "check your reasoning against the sources."
+    return "wrong", f"not yet. Hint: {hint}"
+
+
+SYMBOLS = {"correct": "✅", "unanswered": "⬜", "wrong": "❌", "error": "⚠️"}
+
+
+class Checker:
+    """The ``check`` of one exercise: call it with a question id and an answer; ``progress()`` sums up."""
+
+    def __init__(self, exercise: str):
+        self.exercise = exercise
+        try:
+            self.key: dict | None = load_key(exercise)
+            self.missing = ""
+        except UnknownExercise as err:  # reported at each check, so the notebook still runs
+            self.key, self.missing = None, str(err)
+        self.status: dict[str, str] = {}
+
+    def __call__(self, question: str, value) -> None:
+        """Print one verdict line for ``value`` as the answer to ``question``."""
+        if self.key is None:
+            print(f"{SYMBOLS['error']} {question}: cannot check: {self.missing}.")
+            return
+        status, message = verdict(self.key, question, value)
+        if status != "error":
+            self.status[question] = status
+        print(f"{SYMBOLS[status]} {question}: {message}")
+
+    def progress(self) -> None:
+        """Print the score so far, and which questions are still unanswered or not yet right."""
+        if self.key is None:
+            print(f"{SYMBOLS['error']} cannot sum up: {self.missing}.")
+            return
+        questions = self.key["questions"]
+        done = [q for q in questions if self.status.get(q) == "correct"]
+        points = sum(questions[q]["points"] for q in done)
+        total = sum(entry["points"] for entry in questions.values())
+        print(f"Progress on {self.exercise}: {len(done)} of {len(questions)} questions correct "
+              f"({points:g} of {total:g} points).")
+        unanswered = [q for q in questions if self.status.get(q, "unanswered") == "unanswered"]
+        wrong = [q for q in questions if self.status.get(q) == "wrong"]
+        if unanswered:
+            print("Not answered yet: " + ", ".join(unanswered) + ".")
+        if wrong:
+            print("Not yet right: " + ", ".join(wrong) + ".")
+        if not unanswered and not wrong:
+            print("Every auto-checked question is right.")
+        free = self.key.get("free_response", [])
+        if free:
+            print("Graded by your instructor: " + ", ".join(free) + ".")
+
+
+def record(question: str, label: str, value) -> None:
+    """Append ``value``, serialised, to the file named by $CASEKIT_RECORD (used when building the key)."""
+    path = os.environ.get(RECORD_ENV)
+    if not path:
+        raise RuntimeError(f"record() needs ${RECORD_ENV} to name the file to write")
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"question": question, "label": label, "value": answers.serialise(value)}) + "\n")
