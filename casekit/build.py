@@ -5,22 +5,22 @@
 1. an **answer cell** whose solution region is marked the nbgrader way, and whose metadata says how to check it::
 
        ### BEGIN SOLUTION
-       answer = (pd.Timestamp("2022-02-24") - pd.Timestamp("2022-02-04")).days
+       answer = len(statements)  # an example: the solution, computed from the data
        ### END SOLUTION
 
-       metadata: {"casekit": {"question": "ex02.q3", "type": "number", "points": 1,
+       metadata: {"casekit": {"question": "ex03.q2", "type": "number", "points": 1,
                                "hint": "a hint for any wrong answer",
-                               "wrong": [{"code": "19", "hint": "You counted from 5 February; ..."}],
-                               "also_accept": ["'20 days'"]},
-                  "nbgrader": {"solution": true, "grade": false, "grade_id": "ex02.q3-answer", ...}}
+                               "wrong": [{"code": "len(statements)", "hint": "That counts every statement; ..."}],
+                               "also_accept": []},
+                  "nbgrader": {"solution": true, "grade": false, "grade_id": "ex03.q2-answer", ...}}
 
    ``wrong`` and ``also_accept`` hold Python *expressions*, evaluated in the notebook, so an answer can be a
    number, a date, a list or a DataFrame alike. Every question needs at least one known wrong answer: it is how
    the checker is tested.
-2. a **check cell** ``check("ex02.q3", answer)``, with nbgrader metadata ``{"grade": true, "grade_id": "ex02.q3",
+2. a **check cell** ``check("ex03.q2", answer)``, with nbgrader metadata ``{"grade": true, "grade_id": "ex03.q2",
    "points": 1, "locked": true}`` and the tag ``nbval-check-output``.
 
-A free-response question is a markdown cell with ``{"casekit": {"question": "ex02.q9", "type": "free",
+A free-response question is a markdown cell with ``{"casekit": {"question": "ex03.q9", "type": "free",
 "points": 3}}`` whose model answer sits between the same markers.
 
 Building an exercise:

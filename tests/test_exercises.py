@@ -1,0 +1,230 @@
+"""Exercises: built from solutions, instant feedback that is right, blank, or wrong with the right hint."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from casekit import answers, build, check
+
+KIT = Path(__file__).resolve().parents[1]
+SOLUTIONS = build.solution_notebooks(KIT / "solutions")
+LESSON_EXERCISES = ["ex01_reading_the_source", "ex02_timeline", "ex03_who_said_what",
+                    "ex04_allies_or_partners", "ex05_translation_and_fact_checking"]
+
+
+def read(path: Path):
+    return nbformat.read(path, as_version=4)
+
+
+def check_lines(nb) -> dict[str, str]:
+    """Return each check cell's question id and the verdict line it printed."""
+    lines = {}
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade"):
+            text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream").strip()
+            lines[grade_id] = text
+    return lines
+
+
+def test_there_is_an_exercise_for_each_lesson_with_enough_questions():
+    assert [p.stem for p in SOLUTIONS] == LESSON_EXERCISES
+    total = 0
+    for path in SOLUTIONS:
+        qs = build.questions(read(path), path.name)
+        auto = [q for q in qs if not q.free]
+        assert 6 <= len(auto) <= 10, path.name
+        assert len([q for q in qs if q.free]) == 1, path.name
+        assert len({q.spec["type"] for q in auto}) >= 4, f"{path.name}: mix the answer types"
+        total += len(auto)
+    assert total >= 35
+
+
+def test_exercises_and_keys_are_up_to_date_with_the_solutions():
+    """The golden test: rebuilding from solutions/ changes nothing that is committed."""
+    assert build.check_built() == []
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
+def test_stored_verdicts_are_all_correct_in_solutions_and_blank_in_exercises(path):
+    solved = check_lines(read(path))
+    blank = check_lines(read(KIT / "exercises" / path.name))
+    assert solved and set(solved) == set(blank)
+    for qid in solved:
+        assert solved[qid] == f"✅ {qid}: correct.", solved[qid]
+        assert blank[qid].startswith(f"⬜ {qid}: not answered yet."), blank[qid]
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
+def test_known_wrong_answers_get_their_own_hints(path, tmp_path):
+    """Inject each question's first known wrong answer into the student copy, run it, read the verdicts."""
+    solution = read(path)
+    wrong = {q.id: q.wrong[0] for q in build.questions(solution, path.name) if not q.free}
+    student = read(KIT / "exercises" / path.name)
+    for cell in student.cells:
+        qid = cell.metadata.get("casekit", {}).get("question")
+        if qid in wrong:
+            assert build.PLACEHOLDER in cell.source
+            cell.source = cell.source.replace(build.PLACEHOLDER, f"answer = {wrong[qid]['code']}")
+    build.execute(student, KIT / "exercises", name=path.name)
+    verdicts = check_lines(student)
+    key = check.load_key(path.stem[:4])
+    for qid, entry in wrong.items():
+        assert verdicts[qid].startswith(f"❌ {qid}: not yet"), verdicts[qid]
+        if key["questions"][qid]["hints"]:
+            typed = "Hint: " + entry["hint"] in verdicts[qid] or "expected" in verdicts[qid]
+            assert typed, f"{qid}: the hint written for {entry['code']!r} is not shown: {verdicts[qid]}"
+    progress = "".join(o.get("text", "") for o in student.cells[-1].outputs)
+    assert f"0 of {len(wrong)} questions correct" in progress and "Not yet right:" in progress
+
+
+def test_no_answer_is_readable_in_exercises_or_the_package():
+    """Solution code never reaches exercises/ or casekit/; keys hold hashes, never canonical answers."""
+    shipped = [p.read_text(encoding="utf-8") for p in (KIT / "exercises").glob("*.ipynb")]
+    shipped += [p.read_text(encoding="utf-8") for p in (KIT / "casekit").rglob("*") if p.is_file()
+                and p.suffix in (".py", ".json", ".js", ".css")]
+    for path in SOLUTIONS:
+        solution = read(path)
+        for cell in solution.cells:
+            region = build._region(cell.source)
+            for line in region.splitlines():
+                line = line.strip()
+                if len(line) >= 12 and not line.startswith("#"):
+                    assert not any(line in text for text in shipped), f"{path.name}: solution line leaked: {line}"
+        exercise = path.stem[:4]
+        key = json.loads((KIT / "casekit" / "keys" / f"{exercise}.json").read_text(encoding="utf-8"))
+        values = build.record_values(solution, KIT / "solutions", path.name)
+        student_code = "\n".join(c.source for c in read(KIT / "exercises" / path.name).cells if c.cell_type == "code")
+        for qid, entry in key["questions"].items():
+            for value in values[qid]["solution"]:
+                canonical = answers.normalise(entry["spec"], value)
+                assert answers.digest(entry["salt"], canonical) in entry["accepted"]
+                if len(canonical) >= 6:
+                    assert canonical not in json.dumps(entry, ensure_ascii=False).casefold(), qid
+                    assert canonical not in student_code.casefold(), qid
+
+
+class AlwaysEqual:
+    """An answer that claims to equal anything: the trick that fooled nbgrader and nbval checks."""
+
+    def __eq__(self, other):
+        return True
+
+    def __hash__(self):
+        return 0
+
+
+class SneakyText(str):
+    def __eq__(self, other):
+        return True
+
+    __hash__ = str.__hash__
+
+
+@pytest.fixture(scope="module")
+def key():
+    return check.load_key("ex02")
+
+
+def test_verdicts_cover_right_blank_wrong_and_typed_mistakes(key):
+    assert check.verdict(key, "ex02.q1", 20) == ("correct", "correct.")
+    assert check.verdict(key, "ex02.q1", 20.0)[0] == "correct"
+    assert check.verdict(key, "ex02.q1", ...)[0] == "unanswered"
+    status, message = check.verdict(key, "ex02.q1", 19)
+    assert status == "wrong" and "You counted from 5 February" in message
+    status, message = check.verdict(key, "ex02.q1", 7)
+    assert status == "wrong" and key["questions"]["ex02.q1"]["hint"] in message
+    status, message = check.verdict(key, "ex02.q1", "20")
+    assert status == "wrong" and "expected a number" in message
+    assert check.verdict(key, "ex02.q99", 1)[0] == "error"
+
+
+def test_objects_that_equal_everything_gain_nothing(key):
+    for question in key["questions"]:
+        for trick in (AlwaysEqual(), SneakyText("x"), True):
+            assert check.verdict(key, question, trick)[0] == "wrong"
+
+
+def test_the_checker_prints_one_line_and_never_the_answer(capsys):
+    checker = check.Checker("ex02")
+    checker("ex02.q1", 21)
+    checker("ex02.q2", "b")
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["❌ ex02.q1: not yet. Hint: You counted both the first and the last day. An interval in days is "
+                   "the later date minus the earlier one.", "✅ ex02.q2: correct."]
+    checker.progress()
+    summary = capsys.readouterr().out
+    assert "1 of 8 questions correct" in summary and "Not yet right: ex02.q1." in summary
+
+
+def test_a_missing_key_is_reported_in_the_notebook_not_a_crash(capsys):
+    checker = check.Checker("ex99")
+    checker("ex99.q1", 1)
+    assert "cannot check: no answer key for exercise 'ex99'" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("spec, value, canonical", [
+    ({"type": "number", "decimals": 1}, 12.345, "12.3"),
+    ({"type": "number"}, -0.2, "0"),
+    ({"type": "date"}, "2022-02-04", "2022-02-04"),
+    ({"type": "text"}, "“Aspen  Security Forum.”", "aspen security forum"),
+    ({"type": "quote"}, "“no limits”", "no limits"),
+    ({"type": "set"}, ["b", "A", "a"], "a|b"),
+    ({"type": "ordering"}, ("c", "A"), "c|a"),
+    ({"type": "choice", "options": {"a": "Yes", "b": "No"}}, " B ", "b"),
+])
+def test_normalisers(spec, value, canonical):
+    assert answers.normalise(spec, value) == canonical
+
+
+def test_dataframe_answers_ignore_row_order_and_index():
+    import pandas as pd
+
+    spec = {"type": "frame", "columns": ["id", "n"]}
+    one = pd.DataFrame({"id": ["x", "y"], "n": [1, 2]}, index=[5, 9])
+    two = pd.DataFrame({"n": [2, 1], "id": ["y", "x"], "extra": [0, 0]})
+    assert answers.normalise(spec, one) == answers.normalise(spec, two)
+    with pytest.raises(answers.AnswerTypeError, match="no \\['n'\\]"):
+        answers.normalise(spec, pd.DataFrame({"id": ["x"]}))
+
+
+def test_serialised_values_come_back_the_same():
+    import datetime as dt
+
+    import pandas as pd
+
+    for value in (3, 2.5, "x", ["a", "b"], ("a",), dt.date(2022, 2, 4), pd.Timestamp("2022-07-20")):
+        again = answers.deserialise(json.loads(json.dumps(answers.serialise(value))))
+        assert answers.normalise({"type": "text"}, str(again)) == answers.normalise({"type": "text"}, str(
+            value.date() if isinstance(value, pd.Timestamp) else value))
+    frame = pd.DataFrame({"a": [1, 2]})
+    again = answers.deserialise(json.loads(json.dumps(answers.serialise(frame))))
+    assert answers.normalise({"type": "frame"}, again) == answers.normalise({"type": "frame"}, frame)
+    odd = answers.deserialise(answers.serialise(AlwaysEqual()))
+    with pytest.raises(answers.AnswerTypeError, match="AlwaysEqual object"):
+        answers.normalise({"type": "number"}, odd)
+
+
+def test_authoring_mistakes_are_named(tmp_path):
+    solution = read(KIT / "solutions" / "ex02_timeline.ipynb")
+    broken = nbformat.from_dict(json.loads(json.dumps(solution)))
+    answer_cell = next(c for c in broken.cells if c.metadata.get("casekit", {}).get("question") == "ex02.q1")
+    answer_cell.metadata["casekit"]["wrong"] = []
+    with pytest.raises(build.BuildError, match="ex02.q1: give at least one known wrong answer"):
+        build.questions(broken, "ex02_timeline.ipynb")
+    answer_cell.metadata["casekit"]["wrong"] = [{"code": "20", "hint": "oops"}]
+    with pytest.raises(build.BuildError, match="the known wrong answer '20' is accepted"):
+        build.key(broken, {"ex02.q1": {"solution": [20], "wrong": [20]}}, "ex02_timeline.ipynb")
+    answer_cell.source = "answer = 20"
+    with pytest.raises(build.BuildError, match="needs '### BEGIN SOLUTION'"):
+        build.questions(broken, "ex02_timeline.ipynb")
+
+
+def test_student_copy_keeps_code_outside_the_solution_region():
+    source = "x = 1\n### BEGIN SOLUTION\nanswer = x + 1\n### END SOLUTION\nprint(answer)"
+    assert build._replace_region(source, build.PLACEHOLDER) == f"x = 1\n{build.PLACEHOLDER}\nprint(answer)"
