@@ -3,12 +3,14 @@
 Commands:
   validate          check every table of the case data; print each problem with its file, row and column.
   build-exercises   write exercises/ and the hashed keys from solutions/ (--check: only say what is stale).
+  grade             grade a class folder SUBMISSIONS/<student>/<exercise>.ipynb into a results folder.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def _validate(_args: argparse.Namespace) -> int:
@@ -43,6 +45,19 @@ def _build_exercises(args: argparse.Namespace) -> int:
     return 0
 
 
+def _grade(args: argparse.Namespace) -> int:
+    from casekit import grade
+    from casekit.grade.run import Limits
+
+    limits = Limits(cell_seconds=args.timeout, notebook_seconds=args.notebook_timeout, memory_mb=args.memory)
+    try:
+        grade.grade(Path(args.submissions), Path(args.out), jobs=args.jobs, limits=limits, resume=args.resume)
+    except (FileNotFoundError, ValueError) as err:
+        print(f"grade: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command named in ``argv`` and return its exit status."""
     parser = argparse.ArgumentParser(prog="python -m casekit", description="Tools for the China-Russia case kit.")
@@ -52,6 +67,15 @@ def main(argv: list[str] | None = None) -> int:
     builder.add_argument("--check", action="store_true", help="write nothing; list what is stale and fail if any")
     builder.add_argument("only", nargs="*", metavar="exNN", help="build only these exercises (default: all)")
     builder.set_defaults(run=_build_exercises)
+    grader = commands.add_parser("grade", help="grade SUBMISSIONS/<student>/<exercise>.ipynb into --out")
+    grader.add_argument("submissions", help="the class folder, one sub-folder per student")
+    grader.add_argument("--out", required=True, help="where to write grades.csv, gradebook.csv, feedback/, summary.html")
+    grader.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: the number of cores)")
+    grader.add_argument("--timeout", type=int, default=30, help="seconds a single cell may run (default 30)")
+    grader.add_argument("--notebook-timeout", type=int, default=300, help="seconds a whole notebook may run (default 300)")
+    grader.add_argument("--memory", type=int, default=2048, help="memory cap per kernel in MB (default 2048)")
+    grader.add_argument("--resume", action="store_true", help="skip submissions already graded and unchanged")
+    grader.set_defaults(run=_grade)
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -1,0 +1,150 @@
+"""Write the grading results: grades.csv, gradebook.csv, one feedback page per submission, and a class summary.
+
+Every file is written atomically (a temporary file renamed into place) and holds no timestamps or random ids,
+so grading the same folder twice gives the same files.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from casekit.grade.score import QuestionKey, Row
+
+GRADES_COLUMNS = ["student", "exercise", "question", "points", "max_points", "status", "message"]
+# Status colours (Okabe-Ito); the status is also written out in words, so colour is never the only signal.
+COLOUR = {"correct": "#009E73", "wrong": "#D55E00", "unanswered": "#999999", "error": "#CC79A7",
+          "timeout": "#E69F00", "invalid": "#CC79A7", "missing": "#999999"}
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder, so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.partial")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def grades_csv(rows: list[Row]) -> str:
+    """Return grades.csv: one row per student x exercise x question."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(GRADES_COLUMNS)
+    writer.writerows(row.as_list() for row in rows)
+    return out.getvalue()
+
+
+def gradebook_csv(rows: list[Row], keys: dict[str, dict[str, QuestionKey]]) -> str:
+    """Return gradebook.csv: one row per student, a column per question, totals per exercise, blank manual columns."""
+    exercises = sorted({row.exercise for row in rows if row.exercise in keys})
+    header = ["student"]
+    for exercise in exercises:
+        auto = [q for q in keys[exercise].values() if not q.free]
+        header += [f"{q.id} ({q.points:g})" for q in auto]
+        header.append(f"{exercise} auto total ({sum(q.points for q in auto):g})")
+        header += [f"{q.id} free response ({q.points:g}, to grade by hand)" for q in keys[exercise].values() if q.free]
+    header.append("auto total")
+    points = defaultdict(dict)
+    for row in rows:
+        points[row.student][row.question] = row.points
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    for student in sorted(points):
+        line, grand = [student], 0.0
+        for exercise in exercises:
+            auto = [q for q in keys[exercise].values() if not q.free]
+            got = [points[student].get(q.id, 0.0) for q in auto]
+            line += [f"{p:g}" for p in got]
+            line.append(f"{sum(got):g}")
+            line += ["" for q in keys[exercise].values() if q.free]
+            grand += sum(got)
+        line.append(f"{grand:g}")
+        writer.writerow(line)
+    return out.getvalue()
+
+
+def feedback_html(student: str, exercise: str, title: str, rows: list[Row], free: list[QuestionKey],
+                  notes: list[str]) -> str:
+    """Return a student's feedback page for one exercise: what is right, hints for the rest, never the answers."""
+    got = sum(r.points for r in rows)
+    total = sum(r.max_points for r in rows)
+    items = "\n".join(
+        f'<tr><td style="color:{COLOUR.get(r.status, "#000")}">●</td><td>{_e(r.question)}</td><td>{_e(r.status)}</td>'
+        f"<td>{r.points:g} / {r.max_points:g}</td><td>{_e(r.message)}</td></tr>" for r in rows)
+    free_text = "".join(f"<li>{_e(q.id)} ({q.points:g} points) is graded by your instructor.</li>" for q in free)
+    note_text = "".join(f"<li>{_e(n)}</li>" for n in notes)
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Feedback: {_e(exercise)}, {_e(student)}</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:56em;margin:2em auto;line-height:1.5;padding:0 1em}}
+table{{border-collapse:collapse;width:100%}}td,th{{border-bottom:1px solid #ddd;padding:.4em;text-align:left;
+vertical-align:top}}</style></head>
+<body><h1>{_e(title)}</h1>
+<p>Feedback for <b>{_e(student)}</b>, exercise {_e(exercise)}: <b>{got:g} of {total:g}</b> points on the
+auto-checked questions.</p>
+{"<ul>" + note_text + "</ul>" if note_text else ""}
+<table><thead><tr><th></th><th>Question</th><th>Result</th><th>Points</th><th>Feedback</th></tr></thead>
+<tbody>
+{items}
+</tbody></table>
+{"<ul>" + free_text + "</ul>" if free_text else ""}
+<p>Hints point you to the reasoning; they never give the answer. Try the question again in your notebook.</p>
+</body></html>
+"""
+
+
+def summary_html(rows: list[Row], wrong_answers: dict[str, Counter], keys: dict[str, dict[str, QuestionKey]],
+                 plotly_src: str) -> str:
+    """Return the class summary: score distribution, percent correct per question, the most common wrong answers."""
+    import plotly.graph_objects as go
+
+    by_question = defaultdict(list)
+    totals = defaultdict(float)
+    for row in rows:
+        by_question[row.question].append(row.status == "correct")
+        totals[(row.student, row.exercise)] += row.points
+    questions = [q for exercise in sorted(keys) for q in keys[exercise] if q in by_question]
+    percent = [round(100 * sum(by_question[q]) / len(by_question[q]), 1) for q in questions]
+    bars = go.Figure(go.Bar(x=questions, y=percent, marker_color="#0072B2",
+                            hovertemplate="%{x}: %{y}% correct<extra></extra>"))
+    bars.update_layout(title="Percent of submissions correct, per question", yaxis_title="% correct",
+                       yaxis_range=[0, 100], template="plotly_white", height=380)
+    scores = go.Figure()
+    for exercise in sorted({e for _, e in totals}):
+        values = [v for (s, e), v in sorted(totals.items()) if e == exercise]
+        scores.add_trace(go.Histogram(x=values, name=exercise, xbins={"size": 1}))
+    scores.update_layout(title="Distribution of auto-checked scores, per exercise", barmode="overlay",
+                         xaxis_title="points", yaxis_title="students", template="plotly_white", height=380)
+    scores.update_traces(opacity=0.7)
+    worst = sorted(questions, key=lambda q: (sum(by_question[q]) / len(by_question[q]), q))[:8]
+    table = "\n".join(
+        f"<tr><td>{_e(q)}</td><td>{100 - percent[questions.index(q)]:g}%</td><td>"
+        + "; ".join(f"<code>{_e(a[:60])}</code> ({n})" for a, n in wrong_answers[q].most_common(3))
+        + "</td></tr>" for q in worst)
+    figures = "\n".join(f.to_html(full_html=False, include_plotlyjs=False, div_id=f"casekit-summary-{i}")
+                        for i, f in enumerate([scores, bars]))
+    students = len({row.student for row in rows})
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Class summary</title>
+<script src="{plotly_src}"></script>
+<style>body{{font-family:system-ui,sans-serif;max-width:64em;margin:2em auto;padding:0 1em}}
+table{{border-collapse:collapse;width:100%}}td,th{{border-bottom:1px solid #ddd;padding:.4em;text-align:left}}</style>
+</head><body><h1>Class summary</h1>
+<p>{students} students, {len({(r.student, r.exercise) for r in rows})} student-exercises,
+{len(rows)} graded answers.</p>
+{figures}
+<h2>Most often not right, with the most common wrong answers</h2>
+<p>For the next lesson: the questions most students missed, and what they answered instead (canonical form).</p>
+<table><thead><tr><th>Question</th><th>Not right</th><th>Most common wrong answers (count)</th></tr></thead>
+<tbody>
+{table}
+</tbody></table>
+</body></html>
+"""
+
+
+def _e(text) -> str:
+    return html.escape(str(text), quote=True)
