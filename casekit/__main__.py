@@ -3,6 +3,7 @@
 Commands:
   validate          check every table of the case data; print each problem with its file, row and column.
   build-exercises   write exercises/ and the hashed keys from solutions/ (--check: only say what is stale).
+  build-navigation  rewrite the navigation bars of the lesson notebooks from casekit.lessons.
   grade             grade a class folder SUBMISSIONS/<student>/<exercise>.ipynb into a results folder.
 """
 
@@ -45,6 +46,16 @@ def _build_exercises(args: argparse.Namespace) -> int:
     return 0
 
 
+def _build_navigation(_args: argparse.Namespace) -> int:
+    from casekit import build, navigation
+
+    changed = navigation.build(build.kit_root() / "notebooks")
+    for path in changed:
+        print(f"wrote {path}")
+    print(f"{len(changed)} notebook(s) updated")
+    return 0
+
+
 def _grade(args: argparse.Namespace) -> int:
     from casekit import grade
     from casekit.grade.run import Limits
@@ -67,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     builder.add_argument("--check", action="store_true", help="write nothing; list what is stale and fail if any")
     builder.add_argument("only", nargs="*", metavar="exNN", help="build only these exercises (default: all)")
     builder.set_defaults(run=_build_exercises)
+    commands.add_parser("build-navigation", help="rewrite the lessons' navigation bars").set_defaults(
+        run=_build_navigation)
     grader = commands.add_parser("grade", help="grade SUBMISSIONS/<student>/<exercise>.ipynb into --out")
     grader.add_argument("submissions", help="the class folder, one sub-folder per student")
     grader.add_argument("--out", required=True, help="where to write grades.csv, gradebook.csv, feedback/, summary.html")

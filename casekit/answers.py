@@ -171,8 +171,9 @@ def _frame(spec, value) -> str:
 # --- helpers -----------------------------------------------------------------------------------------------------
 
 def _cell(value, decimals) -> str:
-    if isinstance(value, float) and math.isnan(value):
-        return ""
+    if value is None or type(value).__name__ in ("NAType", "NaTType") or (isinstance(value, float)
+                                                                           and math.isnan(value)):
+        return ""  # every kind of missing value is one blank cell
     if isinstance(value, numbers.Real) and not isinstance(value, bool) and decimals is not None:
         return f"{round(float(value), decimals):.{decimals}f}"
     if isinstance(value, (dt.date, dt.datetime)) or type(value).__name__ == "Timestamp":

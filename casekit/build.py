@@ -15,8 +15,10 @@
                   "nbgrader": {"solution": true, "grade": false, "grade_id": "ex03.q2-answer", ...}}
 
    ``wrong`` and ``also_accept`` hold Python *expressions*, evaluated in the notebook, so an answer can be a
-   number, a date, a list or a DataFrame alike. Every question needs at least one known wrong answer: it is how
-   the checker is tested.
+   number, a date, a list or a DataFrame alike. Every question needs at least one known wrong answer, each with
+   its own value: it is how the checker is tested. The tests also evaluate the wrong answers in the *student*
+   copy, so they may use only names defined in cells the students see, never a variable of a solution region.
+   Keep an answer's text out of the cells students see (and out of its own hints): the tests look for it there.
 2. a **check cell** ``check("ex03.q2", answer)``, with nbgrader metadata ``{"grade": true, "grade_id": "ex03.q2",
    "points": 1, "locked": true}`` and the tag ``nbval-check-output``.
 
@@ -182,7 +184,11 @@ def key(nb, values: dict[str, dict[str, list]], name: str = "notebook") -> dict:
                 continue  # a wrong answer of the wrong type gets the type message, not a hint
             if canonical in accepted:
                 raise BuildError(f"{name}, question {q.id}: the known wrong answer {wrong['code']!r} is accepted")
-            hints[answers.digest(salt, canonical)] = wrong["hint"]
+            hashed = answers.digest(salt, canonical)
+            if hashed in hints:
+                raise BuildError(f"{name}, question {q.id}: two known wrong answers have the same value "
+                                 f"({wrong['code']!r}); give each its own")
+            hints[hashed] = wrong["hint"]
         public_spec = {k: v for k, v in q.spec.items()}
         out["questions"][q.id] = {
             "spec": public_spec, "points": q.points, "salt": salt, "hint": q.hint,

@@ -1,0 +1,49 @@
+"""Check-your-understanding questions for the lessons: pick an option, read why it is right or not.
+
+These are for learning, not grading: the right option sits in the lesson notebook in plain sight, and each option
+carries its own explanation, so a wrong pick teaches as much as a right one. ``feedback`` is the pure part (and what
+the tests call); ``ask`` wraps it in a widget for JupyterLab.
+
+>>> options = {"a": "Qin Gang", "b": "Deutsche Welle"}
+>>> why = {"a": "He is quoted, but he did not write it.", "b": "Yes: DW's Chinese service wrote the report."}
+>>> feedback(options, "b", why, "a")
+'Not quite. He is quoted, but he did not write it.'
+>>> feedback(options, "b", why, "b")
+"Right. Yes: DW's Chinese service wrote the report."
+"""
+
+from __future__ import annotations
+
+
+def feedback(options: dict[str, str], answer: str, why: dict[str, str], choice: str | None) -> str:
+    """Return the feedback for ``choice``: right or not, then the explanation written for that option."""
+    if choice is None:
+        return "Pick an option."
+    if choice not in options:
+        raise ValueError(f"{choice!r} is not one of the options {', '.join(options)}")
+    verdict = "Right." if choice == answer else "Not quite."
+    return f"{verdict} {why.get(choice, '')}".strip()
+
+
+def ask(question: str, options: dict[str, str], answer: str, why: dict[str, str]):
+    """Return a small widget: the question, one button per option, and the feedback for the one picked."""
+    import html
+
+    import ipywidgets as widgets
+
+    if answer not in options or set(why) - set(options):
+        raise ValueError("the answer and every explained option must be among the options")
+    prompt = widgets.HTML(f"<b>{html.escape(question)}</b>")
+    choices = widgets.RadioButtons(options=[(f"{k}. {v}", k) for k, v in options.items()], value=None,
+                                   layout=widgets.Layout(width="auto"))
+    shown = widgets.HTML("<i>Pick an option.</i>")
+
+    def update(change):
+        text = feedback(options, answer, why, change["new"])
+        colour = "#009E73" if change["new"] == answer else "#D55E00"
+        shown.value = f'<span style="color:{colour}">{html.escape(text)}</span>'
+
+    choices.observe(update, "value")
+    box = widgets.VBox([prompt, choices, shown])
+    box.choices, box.feedback = choices, shown
+    return box
