@@ -19,8 +19,10 @@ date     "YYYY-MM-DD", a date, datetime or pandas Timestamp
 text     a string; case, spaces and end punctuation ignored
 set      a list, tuple or set of strings; order ignored
 ordering a list or tuple of strings; order matters
-quote    words copied from a source; quote marks ignored
-frame    a pandas DataFrame or Series                      ``columns``, ``sort`` (default true), ``decimals``
+quote    words copied from a source; quote marks, spaces, case and end punctuation ignored
+frame    a pandas DataFrame or Series                      ``columns``, ``sort`` (default true), ``decimals``,
+                                                           ``keep_index`` (the index becomes columns; default:
+                                                           the index is ignored)
 ======== ================================================= ===================================================
 
 >>> normalise({"type": "number"}, 20.0)
@@ -131,7 +133,7 @@ def _text(spec, value) -> str:
 def _quote(spec, value) -> str:
     if type(value) is not str:
         raise AnswerTypeError(f"expected words copied from the source, in quotation marks, but got {describe(value)}")
-    text = value.translate(_QUOTES).strip().strip("\"'").strip()
+    text = value.translate(_QUOTES).strip().strip("\"' .,;:!?").strip()
     return " ".join(text.split()).casefold()
 
 
@@ -152,8 +154,7 @@ def _frame(spec, value) -> str:
 
     frame = value.to_frame() if isinstance(value, pd.Series) else value
     frame = pd.DataFrame(frame).copy()
-    if not spec.get("keep_index", False):
-        frame = frame.reset_index(drop=True)
+    frame = frame.reset_index(drop=not spec.get("keep_index", False))
     columns = spec.get("columns")
     if columns:
         missing = [c for c in columns if c not in frame.columns]
