@@ -8,12 +8,13 @@ STAMP  := $(VENV)/.casekit-installed
 # JupyterLab refuses to run as root unless told; add the flag only when the user really is root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test validate clean help
+.PHONY: lab test validate site clean help
 
 help:
 	@echo "make lab       open JupyterLab on notebooks/00_start_here.ipynb"
 	@echo "make test      run the whole test suite (data, package, notebooks)"
 	@echo "make validate  check the case data and list every problem"
+	@echo "make site      build the read-only HTML edition of the lessons in site/ (opens from disk)"
 	@echo "make clean     remove .venv and caches"
 
 $(STAMP): pyproject.toml
@@ -32,6 +33,9 @@ test: $(STAMP)
 validate: $(STAMP)
 	$(PY) -m casekit validate
 
+site: $(STAMP)
+	$(PY) -m casekit build-site --out site
+
 clean:
-	rm -rf $(VENV) .pytest_cache build dist *.egg-info
+	rm -rf site $(VENV) .pytest_cache build dist *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

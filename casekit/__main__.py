@@ -4,6 +4,7 @@ Commands:
   validate          check every table of the case data; print each problem with its file, row and column.
   build-exercises   write exercises/ and the hashed keys from solutions/ (--check: only say what is stale).
   build-navigation  rewrite the navigation bars of the lesson notebooks from casekit.lessons.
+  build-site        run the lessons and write the static HTML edition (default: site/).
   grade             grade a class folder SUBMISSIONS/<student>/<exercise>.ipynb into a results folder.
 """
 
@@ -56,6 +57,20 @@ def _build_navigation(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _build_site(args: argparse.Namespace) -> int:
+    from casekit import build, site
+
+    out = Path(args.out)
+    site.clean(out)
+    try:
+        site.build(build.kit_root() / "notebooks", out)
+    except build.BuildError as err:
+        print(f"build-site: {err}", file=sys.stderr)
+        return 2
+    print(f"open {out / 'index.html'} in a browser")
+    return 0
+
+
 def _grade(args: argparse.Namespace) -> int:
     from casekit import grade
     from casekit.grade.run import Limits
@@ -80,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     builder.set_defaults(run=_build_exercises)
     commands.add_parser("build-navigation", help="rewrite the lessons' navigation bars").set_defaults(
         run=_build_navigation)
+    site_parser = commands.add_parser("build-site", help="write the static HTML edition of the lessons")
+    site_parser.add_argument("--out", default="site", help="folder to write (default: site)")
+    site_parser.set_defaults(run=_build_site)
     grader = commands.add_parser("grade", help="grade SUBMISSIONS/<student>/<exercise>.ipynb into --out")
     grader.add_argument("submissions", help="the class folder, one sub-folder per student")
     grader.add_argument("--out", required=True, help="where to write grades.csv, gradebook.csv, feedback/, summary.html")

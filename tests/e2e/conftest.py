@@ -1,0 +1,145 @@
+"""End-to-end fixtures: a real JupyterLab on 127.0.0.1 serving a temporary copy of the kit, and headless Chromium.
+
+Chromium comes from the system (Debian package ``chromium``), never a downloaded browser build; Python drives it
+with ``playwright``. When either is missing, the tests are reported as skipped, with the reason.
+Screenshots go to ``results/e2e/``; a failing test also leaves the page's HTML and its console log there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+KIT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("CASEKIT_CHROMIUM", "/usr/bin/chromium"))
+RESULTS = KIT / "results" / "e2e"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--no-first-run"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory):
+    """Start JupyterLab from the kit's environment on a free port with a token; yield its base URL and token."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (install the Debian package 'chromium'); browser tests not run")
+    pytest.importorskip("playwright.sync_api", reason="Python package 'playwright' is not installed")
+    root = tmp_path_factory.mktemp("lab")
+    copy = root / "kit"
+    shutil.copytree(KIT, copy, ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", "*.egg-info",
+                                                             "results", ".pytest_cache"))
+    settings = root / "settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
+    # Render every cell (no virtual scrolling), so the tests can read cells that are off screen.
+    notebook_settings = root / "settings" / "@jupyterlab" / "notebook-extension"
+    notebook_settings.mkdir(parents=True)
+    (notebook_settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    port, token = _free_port(), "casekit-e2e-" + os.urandom(8).hex()
+    args = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={copy}",
+            f"--LabApp.user_settings_dir={root / 'settings'}", f"--LabApp.workspaces_dir={root / 'workspaces'}"]
+    if os.geteuid() == 0:
+        args.append("--allow-root")
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(root / "config"), JUPYTER_RUNTIME_DIR=str(root / "runtime"),
+               CASEKIT_DATA=str(copy / "data"))
+    log = (root / "server.log").open("w")
+    server = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(240):
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=1)
+                break
+            except OSError:
+                if server.poll() is not None:
+                    pytest.fail("JupyterLab exited at start:\n" + (root / "server.log").read_text())
+                time.sleep(0.5)
+        else:
+            pytest.fail("JupyterLab did not answer within 120 s")
+        yield {"base": base, "token": token, "root": copy}
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser(lab):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    """A fresh page; on failure its HTML and console log are kept under results/e2e/."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    console: list[str] = []
+    pg.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+    pg.console_log = console
+    yield pg
+    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
+    if failed:
+        name = request.node.name.replace("/", "_")
+        (RESULTS / f"{name}.html").write_text(pg.content(), encoding="utf-8")
+        (RESULTS / f"{name}.console.log").write_text("\n".join(console), encoding="utf-8")
+        pg.screenshot(path=str(RESULTS / f"{name}.failed.png"), full_page=False)
+    context.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.rep_call = report
+
+
+def open_notebook(page, lab, path: str, run_all: bool = True) -> None:
+    """Open a notebook in JupyterLab, wait for its kernel, and (by default) run all cells and wait for them."""
+    page.goto(f"{lab['base']}/lab/tree/{path}?token={lab['token']}")
+    page.get_by_text("| Idle").wait_for(timeout=90_000)
+    if run_all:
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        wait_idle(page)
+
+
+def wait_idle(page, timeout: int = 120_000) -> None:
+    """Wait until no cell is queued or running and the kernel is idle."""
+    page.wait_for_timeout(500)
+    page.wait_for_function(
+        "() => { const p = [...document.querySelectorAll('.jp-Notebook .jp-InputArea-prompt')];"
+        " return p.length > 0 && !p.some(e => e.textContent.includes('*')); }", timeout=timeout)
+    page.get_by_text("| Idle").wait_for(timeout=timeout)
+
+
+def screenshot(page, name: str, locator=None) -> Path:
+    """Save a screenshot under results/e2e/ and return its path."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.png"
+    (locator or page).screenshot(path=str(path))
+    return path

@@ -1,0 +1,33 @@
+"""A student answers an exercise question in JupyterLab and reads the verdict."""
+
+from __future__ import annotations
+
+from conftest import open_notebook, screenshot, wait_idle
+
+
+def answer(page, question_text: str, code: str) -> str:
+    """Type ``code`` into the answer cell under the prompt containing ``question_text``, run it and its check."""
+    cells = page.locator(".jp-Notebook .jp-Cell")
+    count = cells.count()
+    start = next(i for i in range(count) if question_text in cells.nth(i).inner_text())
+    answer_cell = next(i for i in range(start, count)
+                       if "jp-CodeCell" in (cells.nth(i).get_attribute("class") or ""))
+    cells.nth(answer_cell).locator(".cm-content").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(code)
+    page.keyboard.press("Shift+Enter")
+    page.keyboard.press("Shift+Enter")
+    wait_idle(page)
+    return cells.nth(answer_cell + 1).locator(".jp-OutputArea-output").inner_text()
+
+
+def test_right_and_wrong_answers_get_their_verdicts(page, lab):
+    open_notebook(page, lab, "exercises/ex02_timeline.ipynb")
+    outputs = page.locator(".jp-OutputArea-output").all_inner_texts()
+    assert any("ex02.q1: not answered yet" in o for o in outputs)
+    wrong = answer(page, "Q1 (1 point)", "answer = 19")
+    assert "ex02.q1: not yet. Hint: You counted from 5 February" in wrong
+    screenshot(page, "exercise-wrong-answer")
+    right = answer(page, "Q1 (1 point)", 'answer = (pd.Timestamp("2022-02-24") - pd.Timestamp("2022-02-04")).days')
+    assert "ex02.q1: correct." in right
+    screenshot(page, "exercise-right-answer")

@@ -1,0 +1,50 @@
+"""The static edition builds, opens from disk without network, and carries the figures and the annotated article."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from casekit import site
+from casekit.lessons import LESSONS
+
+KIT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def edition(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site")
+    site.build(KIT / "notebooks", out, report=lambda message: None)
+    return out
+
+
+def test_every_lesson_has_a_page_and_the_index_lists_them_in_order(edition):
+    index = (edition / "index.html").read_text(encoding="utf-8")
+    links = re.findall(r'href="([^"]+)\.html"', index)
+    assert links == [lesson.stem for lesson in LESSONS]
+    for lesson in LESSONS:
+        assert (edition / f"{lesson.stem}.html").is_file()
+
+
+def test_pages_work_offline_with_local_plotly(edition):
+    assert (edition / "assets" / "plotly.min.js").stat().st_size > 1_000_000
+    for page in edition.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert not re.search(r'src="https?://', text), page.name
+        assert "cdnjs" not in text and "cdn.plot.ly" not in text, page.name
+        assert site.WIDGET_MIME not in text
+
+
+def test_pages_contain_the_figures_and_the_reader(edition):
+    timeline = (edition / "02_timeline.html").read_text(encoding="utf-8")
+    assert timeline.count("Plotly.newPlot(") >= 1 and '<script src="assets/plotly.min.js">' in timeline
+    reading = (edition / "01_reading_the_source.html").read_text(encoding="utf-8")
+    assert 'class="ck-reader"' in reading and "data-ann=" in reading
+    assert 'href="02_timeline.html"' in reading, "links between lessons point at the pages"
+
+
+def test_figure_html_draws_with_the_local_library():
+    html = site.figure_html({"data": [{"type": "scatter", "x": [1], "y": [2]}], "layout": {}}, "f1")
+    assert 'id="f1"' in html and 'Plotly.newPlot("f1", [{"type": "scatter"' in html
