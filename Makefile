@@ -8,13 +8,14 @@ STAMP  := $(VENV)/.casekit-installed
 # JupyterLab refuses to run as root unless told; add the flag only when the user really is root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test validate site clean help
+.PHONY: lab test validate site present clean help
 
 help:
 	@echo "make lab       open JupyterLab on notebooks/00_start_here.ipynb"
 	@echo "make test      run the whole test suite (data, package, notebooks)"
 	@echo "make validate  check the case data and list every problem"
 	@echo "make site      build the read-only HTML edition of the lessons in site/ (opens from disk)"
+	@echo "make present   build the same edition without code, for projecting in class, in site-present/"
 	@echo "make clean     remove .venv and caches"
 
 $(STAMP): pyproject.toml
@@ -36,6 +37,9 @@ validate: $(STAMP)
 site: $(STAMP)
 	$(PY) -m casekit build-site --out site
 
+present: $(STAMP)
+	$(PY) -m casekit build-site --no-code --out site-present
+
 clean:
-	rm -rf site $(VENV) .pytest_cache build dist *.egg-info
+	rm -rf site site-present $(VENV) .pytest_cache build dist *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -5,9 +5,17 @@ side effects. Import the module you need:
 
 - ``casekit.data``: the case tables as typed pandas DataFrames (``load``), and ``validate`` to check them.
 - ``casekit.anchors``: find an annotation's quoted words in the article (W3C TextQuoteSelector style).
+- ``casekit.source``: the annotated reader (``reader()`` in JupyterLab, ``render_html()`` anywhere).
+- ``casekit.timeline``: the timelines (``figure``, ``explorer``, ``statements_figure``, ``alliance_figure``) and
+  their table twins.
+- ``casekit.quiz``: the lessons' check-your-understanding questions.
+- ``casekit.answers`` and ``casekit.check``: how answers are compared, and the exercises' instant feedback.
+- ``casekit.build``: exercises and answer keys, generated from ``solutions/``.
+- ``casekit.grade``: grading a whole class, outside the students' kernels.
+- ``casekit.lessons``, ``casekit.navigation``, ``casekit.site``: the path, its navigation, the static edition.
 - ``casekit.locate``: where the kit's data folder is.
 
-Run ``python -m casekit --help`` for the command line (``validate``).
+Run ``python -m casekit --help`` for the command line.
 """
 
 __version__ = "0.1.0"

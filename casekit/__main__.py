@@ -63,7 +63,7 @@ def _build_site(args: argparse.Namespace) -> int:
     out = Path(args.out)
     site.clean(out)
     try:
-        site.build(build.kit_root() / "notebooks", out)
+        site.build(build.kit_root() / "notebooks", out, code=not args.no_code)
     except build.BuildError as err:
         print(f"build-site: {err}", file=sys.stderr)
         return 2
@@ -97,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
         run=_build_navigation)
     site_parser = commands.add_parser("build-site", help="write the static HTML edition of the lessons")
     site_parser.add_argument("--out", default="site", help="folder to write (default: site)")
+    site_parser.add_argument("--no-code", action="store_true",
+                             help="leave out code cells: the edition for projecting in class")
     site_parser.set_defaults(run=_build_site)
     grader = commands.add_parser("grade", help="grade SUBMISSIONS/<student>/<exercise>.ipynb into --out")
     grader.add_argument("submissions", help="the class folder, one sub-folder per student")

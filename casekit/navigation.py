@@ -16,7 +16,8 @@ from casekit.lessons import LESSONS, Lesson
 def top(lesson: Lesson) -> str:
     """Return the markdown of the bar above a lesson: where it sits in the path, previous and next."""
     index = LESSONS.index(lesson)
-    parts = [f"**Lesson {lesson.number} of {LESSONS[-1].number}**"]
+    place = "Start here" if index == 0 else f"Lesson {index} of {len(LESSONS) - 1}"
+    parts = [f"**{place}**"]
     if index > 0:
         prev = LESSONS[index - 1]
         parts.append(f"[← {prev.title}]({prev.file})")

@@ -44,6 +44,37 @@ def ask(question: str, options: dict[str, str], answer: str, why: dict[str, str]
         shown.value = f'<span style="color:{colour}">{html.escape(text)}</span>'
 
     choices.observe(update, "value")
-    box = widgets.VBox([prompt, choices, shown])
+    box = _Quiz([prompt, choices, shown])
     box.choices, box.feedback = choices, shown
+    box.static_html = static_html(question, options, answer, why)
     return box
+
+
+def static_html(question: str, options: dict[str, str], answer: str, why: dict[str, str]) -> str:
+    """Return the question as plain HTML for pages without a kernel: options, then the explanations folded away."""
+    import html
+
+    items = "".join(f"<li><b>{html.escape(k)}.</b> {html.escape(v)}</li>" for k, v in options.items())
+    notes = "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(feedback(options, answer, why, k))}</li>"
+                    for k in options)
+    return (f'<div class="casekit-quiz"><p><b>{html.escape(question)}</b></p><ul>{items}</ul>'
+            f"<details><summary>Check your answer</summary><ul>{notes}</ul></details></div>")
+
+
+def _quiz_class():
+    import ipywidgets as widgets
+
+    class Quiz(widgets.VBox):
+        """A VBox that also offers a plain-HTML version of itself, shown where widgets cannot run."""
+
+        def _repr_mimebundle_(self, **kwargs):
+            bundle = super()._repr_mimebundle_(**kwargs)
+            if isinstance(bundle, dict):
+                bundle["text/html"] = self.static_html
+            return bundle
+
+    return Quiz
+
+
+def _Quiz(children):
+    return _quiz_class()(children)

@@ -48,7 +48,9 @@ def static_outputs(nb, stem: str):
                 count += 1
                 output["data"] = {"text/html": figure_html(bundle[PLOTLY_MIME], f"{stem}-figure-{count}")}
             elif WIDGET_MIME in bundle:
-                output["data"] = {"text/html": WIDGET_NOTE}
+                output["data"] = {"text/html": bundle.get("text/html", WIDGET_NOTE)}
+        if cell.metadata.get("jupyter", {}).get("source_hidden"):
+            cell.metadata.setdefault("tags", []).append("casekit-hide-input")
     nb.metadata.pop("widgets", None)
     return nb
 
@@ -90,8 +92,12 @@ the exercises and use the interactive reader and timeline, open the kit in Jupyt
 """
 
 
-def build(notebooks: Path, out: Path, report=print) -> list[Path]:
-    """Run every lesson and write the static edition to ``out``; return the pages written."""
+def build(notebooks: Path, out: Path, report=print, code: bool = True) -> list[Path]:
+    """Run every lesson and write the static edition to ``out``; return the pages written.
+
+    With ``code=False`` the pages leave out the code cells and prompts: the *present* edition, for projecting the
+    article, the timelines and the text in class.
+    """
     import nbformat
     import plotly.offline
     from nbconvert import HTMLExporter
@@ -100,7 +106,11 @@ def build(notebooks: Path, out: Path, report=print) -> list[Path]:
 
     (out / "assets").mkdir(parents=True, exist_ok=True)
     (out / "assets" / "plotly.min.js").write_text(plotly.offline.get_plotlyjs(), encoding="utf-8")
-    exporter = HTMLExporter(template_name="lab")
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    exporter = HTMLExporter(template_name="lab", exclude_input=not code, exclude_input_prompt=not code,
+                            exclude_output_prompt=not code)
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_input_tags={"casekit-hide-input"}), enabled=True)
     titles, written = {}, []
     for lesson in LESSONS:
         path = notebooks / lesson.file

@@ -8,7 +8,6 @@ rather than stored so it always matches the current release of the exercise.
 from __future__ import annotations
 
 import copy
-import json
 from pathlib import Path
 
 import nbformat
@@ -51,7 +50,6 @@ def write_corpus(folder: Path) -> dict[str, dict[str, str]]:
     right, wrong = _solutions(), _wrong()
     qs = questions()
     every = lambda status: {q: status for q in qs}  # noqa: E731
-    cases: dict[str, tuple[object, dict]] = {}
 
     def save(student: str, content, name: str = "ex02_timeline.ipynb") -> Path:
         path = folder / student / name
@@ -68,7 +66,6 @@ def write_corpus(folder: Path) -> dict[str, dict[str, str]]:
     save("all_right", answered(right)); expected["all_right"] = every("correct")
     save("blank", nbformat.read(EXERCISE, as_version=4)); expected["blank"] = every("unanswered")
     save("all_wrong", answered(wrong)); expected["all_wrong"] = every("wrong")
-    full = json.dumps(nbformat.writes(answered(right)))
     save("truncated", nbformat.writes(answered(right))[:700]); expected["truncated"] = every("invalid")
     save("empty", b""); expected["empty"] = every("invalid")
     save("not_json", "this is my answer: 20 days"); expected["not_json"] = every("invalid")

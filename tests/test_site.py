@@ -48,3 +48,10 @@ def test_pages_contain_the_figures_and_the_reader(edition):
 def test_figure_html_draws_with_the_local_library():
     html = site.figure_html({"data": [{"type": "scatter", "x": [1], "y": [2]}], "layout": {}}, "f1")
     assert 'id="f1"' in html and 'Plotly.newPlot("f1", [{"type": "scatter"' in html
+
+
+def test_present_edition_leaves_out_the_code(tmp_path):
+    out = tmp_path / "present"
+    site.build(KIT / "notebooks", out, report=lambda message: None, code=False)
+    page = (out / "02_timeline.html").read_text(encoding="utf-8")
+    assert "Plotly.newPlot(" in page and "timeline.figure(" not in page

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from casekit import data, source
-from conftest import MINI_ROWS, rehash, write_table
+from minidata import MINI_ROWS, rehash, write_table
 
 MARK = re.compile(r'data-ann="([^"]+)"')
 

@@ -19,7 +19,7 @@ import pytest
 from plotly.callbacks import InputDeviceState, Points
 
 from casekit import anchors, data, locate, timeline
-from conftest import REAL_DATA, write_table
+from minidata import REAL_DATA, write_table
 
 EVENTS = [
     {"id": "e_treaty", "date": "1950-02-14", "end_date": "1980-04-11", "precision": "day", "category": "treaty",

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from casekit import data
-from conftest import MINI_ROWS, rehash, write_table
+from minidata import MINI_ROWS, rehash, write_table
 
 
 def with_rows(name: str, *changes: dict[str, str], extra: list[dict[str, str]] = ()) -> list[dict[str, str]]:

@@ -110,7 +110,7 @@ def grade(submissions: Path, out: Path, jobs: int | None = None, limits: Limits 
             wrongs_of[(sub.student, sub.exercise)] = cached["wrongs"]
         else:
             todo.append(sub)
-    results = asyncio.run(_run_all(todo, released, keys, limits, spec_dir, jobs, progress))
+    results = _run_coroutine(_run_all(todo, released, keys, limits, spec_dir, jobs, progress))
     for sub, (rows, notes, wrongs) in zip(todo, results):
         rows_of[(sub.student, sub.exercise)] = rows
         notes_of[(sub.student, sub.exercise)] = notes
@@ -126,6 +126,18 @@ def grade(submissions: Path, out: Path, jobs: int | None = None, limits: Limits 
     summary = Summary(len(found), sum(len(s) for s in found.values()), problems, time.monotonic() - started)
     progress(summary.line())
     return summary
+
+
+def _run_coroutine(coroutine):
+    """Run ``coroutine`` to the end, in a thread of its own if this thread already runs an event loop (Jupyter)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 async def _run_all(todo, released, keys, limits, spec_dir, jobs, progress):

@@ -52,7 +52,6 @@ def files_of(student_dir: Path) -> list[Path]:
 
 def read(student: str, path: Path) -> Submission:
     """Read one file as a notebook and identify its exercise; on failure, say why in ``problem``."""
-    import nbformat
 
     submission = Submission(student, path)
     try:

@@ -116,7 +116,6 @@ async def run(released, submission_path: Path, student_nb, limits: Limits, spec_
     """Run a submission in a scratch folder holding only a copy of it; return what each question reported."""
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
-    from nbclient import NotebookClient
     from nbclient.exceptions import DeadKernelError
 
     token = "@@casekit-" + secrets.token_hex(8) + "@@"

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-KIT = Path(__file__).resolve().parents[2]
+from browser import KIT, RESULTS
+
 CHROMIUM = Path(os.environ.get("CASEKIT_CHROMIUM", "/usr/bin/chromium"))
-RESULTS = KIT / "results" / "e2e"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--no-first-run"]
 
@@ -32,13 +32,13 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """Start JupyterLab from the kit's environment on a free port with a token; yield its base URL and token."""
     if not CHROMIUM.exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (install the Debian package 'chromium'); browser tests not run")
     pytest.importorskip("playwright.sync_api", reason="Python package 'playwright' is not installed")
-    root = tmp_path_factory.mktemp("lab")
+    root = tmp_path_factory.mktemp("lab")  # one JupyterLab per test module
     copy = root / "kit"
     shutil.copytree(KIT, copy, ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", "*.egg-info",
                                                              "results", ".pytest_cache"))
@@ -81,7 +81,7 @@ def lab(tmp_path_factory):
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(lab):
     from playwright.sync_api import sync_playwright
 
@@ -116,30 +116,3 @@ def pytest_runtest_makereport(item, call):
     report = outcome.get_result()
     if report.when == "call":
         item.rep_call = report
-
-
-def open_notebook(page, lab, path: str, run_all: bool = True) -> None:
-    """Open a notebook in JupyterLab, wait for its kernel, and (by default) run all cells and wait for them."""
-    page.goto(f"{lab['base']}/lab/tree/{path}?token={lab['token']}")
-    page.get_by_text("| Idle").wait_for(timeout=90_000)
-    if run_all:
-        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-        wait_idle(page)
-
-
-def wait_idle(page, timeout: int = 120_000) -> None:
-    """Wait until no cell is queued or running and the kernel is idle."""
-    page.wait_for_timeout(500)
-    page.wait_for_function(
-        "() => { const p = [...document.querySelectorAll('.jp-Notebook .jp-InputArea-prompt')];"
-        " return p.length > 0 && !p.some(e => e.textContent.includes('*')); }", timeout=timeout)
-    page.get_by_text("| Idle").wait_for(timeout=timeout)
-
-
-def screenshot(page, name: str, locator=None) -> Path:
-    """Save a screenshot under results/e2e/ and return its path."""
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{name}.png"
-    (locator or page).screenshot(path=str(path))
-    return path

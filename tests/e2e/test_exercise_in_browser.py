@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import open_notebook, screenshot, wait_idle
+from browser import open_notebook, screenshot, wait_idle
 
 
 def answer(page, question_text: str, code: str) -> str:
