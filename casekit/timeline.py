@@ -359,7 +359,7 @@ def _layout(categories: list[str], first, last, count: int) -> dict[str, Any]:
     return {
         **_STYLE,
         "title": {"text": f"China and Russia: events, {_window_text(first, last)}", "x": 0.01, "xanchor": "left",
-                  "subtitle": {"text": "One lane per kind of event. Hover a marker for its date, sources and status; "
+                  "subtitle": {"text": "One lane per kind of event. Hover a marker for its date, sources and status;<br>"
                                        "a black ring: the article mentions it. Drag across dates to zoom, "
                                        "double-click to zoom out."}},
         "xaxis": xaxis,
@@ -375,7 +375,7 @@ def _layout(categories: list[str], first, last, count: int) -> dict[str, Any]:
                    "itemsizing": "constant", "title": {"text": "Key: "}},
         "hovermode": "closest",
         "height": 520,
-        "margin": {"l": 90, "r": 30, "t": 90, "b": 120},
+        "margin": {"l": 90, "r": 30, "t": 105, "b": 120},
     }
 
 
@@ -707,7 +707,7 @@ def _state(controls: dict[str, Any]) -> dict[str, Any]:
     first, last = controls["years"].value
     actor = controls["actors"].value
     return {"start": first, "end": last, "categories": [c for c, box in controls["categories"].items() if box.value],
-            "actors": None if actor is None else [actor]}
+            "actors": [actor] if actor else None}
 
 
 def _on_filter(state: dict[str, Any], ready) -> dict[str, Any]:
@@ -775,8 +775,9 @@ def _controls(ready) -> dict[str, Any]:
         "categories": {c: widgets.Checkbox(value=True, description=c, indent=False,
                                            layout=widgets.Layout(width="auto", margin="0 12px 0 0"))
                        for c in lanes()},
-        "actors": widgets.Dropdown(options=[("all actors", None)] + [(names.get(a, a), a) for a in involved],
-                                   value=None, description="Actor:"),
+        # "" stands for every actor: a Dropdown shows a blank box for the value None.
+        "actors": widgets.Dropdown(options=[("all actors", "")] + [(names.get(a, a), a) for a in involved],
+                                   value="", description="Actor:"),
     }
 
 
