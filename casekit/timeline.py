@@ -521,11 +521,16 @@ def _alliance_states(alliances=None) -> dict[str, list[str]]:
     alliances = data.load("alliances") if alliances is None else alliances
     by_year = {int(r["year"]): r for r in alliances.to_dict("records")}
     years = range(ALLIANCE_YEARS[0], ALLIANCE_YEARS[1] + 1)
+    coverage = schema.resources(locate.data_dir())["alliances"].spec.get("coverage", {})
     states = {}
     for column, label in OBLIGATIONS.items():
-        # A year absent from the file is one in which neither dataset records any alliance.
-        values = [by_year[y][column] if y in by_year else False for y in years]
-        states[label] = [ALLIANCE_STATES[None if _blank(v) else bool(v)] for v in values]
+        first, last = coverage.get(column.split("_")[0], (ALLIANCE_YEARS[0], ALLIANCE_YEARS[1]))
+        # Inside a dataset's coverage, a missing row or a blank cell means it records no alliance that year;
+        # outside its coverage the dataset says nothing: no data.
+        values = [None if not first <= y <= last else
+                  (False if y not in by_year or _blank(by_year[y][column]) else bool(by_year[y][column]))
+                  for y in years]
+        states[label] = [ALLIANCE_STATES[v] for v in values]
     return states
 
 
@@ -598,7 +603,7 @@ def _alliance_note(states: dict[str, list[str]], years: list[int]) -> dict[str, 
     """Return the note under the grid: where data is missing, where nothing is recorded, and the data credit."""
     no_cow = [y for y, s in zip(years, states["COW defence"]) if s == "no data"]
     none_recorded = [y for i, y in enumerate(years) if all(row[i] != "recorded" for row in states.values())]
-    explain = (f"Blank: no data (COW has no row for {_runs(no_cow)}). " if no_cow else "") + \
+    explain = (f"Blank: no data (COW 4.1 does not cover {_runs(no_cow)}). " if no_cow else "") + \
         f"No obligation recorded in either dataset: {_runs(none_recorded) or 'none'}."
     return {"text": explain + "<br>" + _citation(), "xref": "paper", "yref": "paper", "x": 0, "y": -0.2,
             "xanchor": "left", "yanchor": "top", "showarrow": False, "align": "left",
@@ -628,8 +633,8 @@ def _alliance_layout(labels: list[str], shapes: list[dict], notes: list[dict]) -
 def alliance_figure(alliances=None, events=None, marks=ALLIANCE_MARKS):
     """Return the ATOP/COW obligation codes for China and the USSR/Russia by year 1949-2018, as a grid.
 
-    Blue: the obligation is recorded that year; grey: not recorded; blank: no data (COW stops in 2012 and has no
-    row for 1992-1995). ``marks`` are ids of events drawn over the grid (by default the 1950 treaty's term and the
+    Blue: the obligation is recorded that year; grey: not recorded; blank: no data (COW 4.1 stops in 2012). Inside a
+    dataset's years, a missing row means it records no alliance, as the data's README explains. ``marks`` are ids of events drawn over the grid (by default the 1950 treaty's term and the
     2001 treaty's signing).
     """
     import plotly.graph_objects as go
@@ -643,7 +648,7 @@ def alliance_figure(alliances=None, events=None, marks=ALLIANCE_MARKS):
     labels = list(states)
     value = {"recorded": 1, "not recorded": 0, "no data": None}
     meaning = {label: fields.get(column, "") for column, label in OBLIGATIONS.items()}
-    why = {"no data": "no data (no row for this year in the dataset)"}
+    why = {"no data": "no data (the dataset does not cover this year)"}
     # One heatmap row per obligation, so that its meaning is written once, in the row's hover template.
     rows = [{"type": "heatmap", "name": label, "x": years, "y": [row], "z": [[value[s] for s in states[label]]],
              "text": [[why.get(s, s) for s in states[label]]], "zmin": 0, "zmax": 1, "showscale": False,

@@ -390,3 +390,11 @@ def test_importing_the_module_loads_no_plotting_or_widget_library():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={"PATH": "", locate.ENV_VAR: str(REAL_DATA)})
     assert out.stdout.strip() == "[]"
+
+
+def test_alliance_blanks_mean_no_alliance_inside_coverage_and_no_data_outside():
+    """COW 4.1 runs to 2012: a blank in 1994 means no alliance recorded; a blank in 2015 means no data."""
+    codes = timeline.alliance_table()
+    assert codes.loc[1994, "COW entente"] == "not recorded"
+    assert codes.loc[1985, "ATOP defence"] == codes.loc[1985, "COW defence"] == "not recorded"
+    assert codes.loc[2015, "COW entente"] == "no data" and codes.loc[2015, "ATOP consultation"] == "recorded"
