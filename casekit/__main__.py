@@ -77,7 +77,8 @@ def _grade(args: argparse.Namespace) -> int:
 
     limits = Limits(cell_seconds=args.timeout, notebook_seconds=args.notebook_timeout, memory_mb=args.memory)
     try:
-        grade.grade(Path(args.submissions), Path(args.out), jobs=args.jobs, limits=limits, resume=args.resume)
+        grade.grade(Path(args.submissions), Path(args.out), jobs=args.jobs, limits=limits, resume=args.resume,
+                    exercises=args.exercise or None)
     except (FileNotFoundError, ValueError) as err:
         print(f"grade: {err}", file=sys.stderr)
         return 2
@@ -108,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     grader.add_argument("--notebook-timeout", type=int, default=300, help="seconds a whole notebook may run (default 300)")
     grader.add_argument("--memory", type=int, default=2048, help="memory cap per kernel in MB (default 2048)")
     grader.add_argument("--resume", action="store_true", help="skip submissions already graded and unchanged")
+    grader.add_argument("--exercise", action="append", metavar="exNN",
+                        help="grade only this exercise (repeat for several); default: every exercise found")
     grader.set_defaults(run=_grade)
     args = parser.parse_args(argv)
     return args.run(args)

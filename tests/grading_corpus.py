@@ -112,6 +112,8 @@ def write_corpus(folder: Path) -> dict[str, dict[str, str]]:
     save("not_a_notebook_file", b"%PDF-1.4 my essay", name="ex02_timeline.pdf")
     expected["not_a_notebook_file"] = every("invalid")
     save("Zoë Łukasz-Müller 张伟", answered(right)); expected["Zoë Łukasz-Müller 张伟"] = every("correct")
+    other = nbformat.read(KIT / "exercises" / "ex03_who_said_what.ipynb", as_version=4)
+    save("other_exercise", other); expected["other_exercise"] = {**every("missing"), "-": "invalid"}
     nb = answered(wrong)
     setup = next(i for i, c in enumerate(nb.cells) if "Checker(" in c.source)
     nb.cells.insert(setup + 1, nbformat.v4.new_code_cell(

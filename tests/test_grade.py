@@ -29,7 +29,8 @@ def graded(tmp_path_factory):
     expected = write_corpus(submissions)
     before = snapshot(submissions)
     messages = []
-    summary = grade.grade(submissions, root / "results", jobs=2, limits=LIMITS, progress=messages.append)
+    summary = grade.grade(submissions, root / "results", jobs=2, limits=LIMITS, progress=messages.append,
+                          exercises=["ex02"])
     rows = list(csv.DictReader((root / "results" / "grades.csv").open(encoding="utf-8")))
     return {"root": root, "expected": expected, "rows": rows, "before": before, "summary": summary,
             "messages": messages}
@@ -58,6 +59,7 @@ def test_messages_say_what_went_wrong(graded):
     assert "no notebook of ex02" in message("no_notebook")
     assert "You counted from 5 February" in message("all_wrong")
     assert "AlwaysEqual object" in message("tamperer")
+    assert "holds exercise ex03, which is not among the exercises being graded (ex02)" in message("other_exercise", "-")
 
 
 def test_grades_csv_has_exactly_the_agreed_columns_and_one_row_per_question(graded):
@@ -65,7 +67,8 @@ def test_grades_csv_has_exactly_the_agreed_columns_and_one_row_per_question(grad
     assert list(rows[0]) == ["student", "exercise", "question", "points", "max_points", "status", "message"]
     assert {r["student"] for r in rows} == students
     for student in students:
-        assert sorted(r["question"] for r in rows if r["student"] == student) == sorted(questions())
+        graded = [r["question"] for r in rows if r["student"] == student and r["question"] != "-"]
+        assert sorted(graded) == sorted(questions())
     assert {r["status"] for r in rows} <= {"correct", "wrong", "unanswered", "error", "timeout", "invalid", "missing"}
 
 
@@ -113,7 +116,7 @@ def test_resume_skips_what_is_unchanged_and_results_are_stable(graded):
     before = snapshot(root / "results")
     messages = []
     grade.grade(root / "submissions", root / "results", jobs=2, limits=LIMITS, resume=True,
-                progress=messages.append)
+                progress=messages.append, exercises=["ex02"])
     assert not any(m.startswith("[") for m in messages), "nothing was re-run"
     assert snapshot(root / "results") == before, "grading again gives the same files"
     changed = root / "submissions" / "blank" / "ex02_timeline.ipynb"
@@ -124,7 +127,7 @@ def test_resume_skips_what_is_unchanged_and_results_are_stable(graded):
         nbformat.write(answered({"ex02.q1": "answer = 20"}), changed)
         messages = []
         grade.grade(root / "submissions", root / "results", jobs=2, limits=LIMITS, resume=True,
-                    progress=messages.append)
+                    progress=messages.append, exercises=["ex02"])
         assert [m for m in messages if m.startswith("[")] == ["[1/1] blank/ex02_timeline.ipynb"]
         rows = list(csv.DictReader((root / "results" / "grades.csv").open(encoding="utf-8")))
         assert next(r for r in rows if r["student"] == "blank" and r["question"] == "ex02.q1")["status"] == "correct"
@@ -153,3 +156,6 @@ def test_command_line_errors_are_clear(tmp_path):
     run = subprocess.run([sys.executable, "-m", "casekit", "grade", str(tmp_path / "class"), "--out",
                           str(tmp_path / "class" / "results")], capture_output=True, text=True)
     assert run.returncode == 2 and "must not be inside the submissions folder" in run.stderr
+    run = subprocess.run([sys.executable, "-m", "casekit", "grade", str(tmp_path / "class"), "--out",
+                          str(tmp_path / "out"), "--exercise", "ex99"], capture_output=True, text=True)
+    assert run.returncode == 2 and "no released exercise ex99" in run.stderr

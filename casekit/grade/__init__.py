@@ -59,8 +59,13 @@ class Summary:
 
 
 def grade(submissions: Path, out: Path, jobs: int | None = None, limits: Limits | None = None,
-          resume: bool = False, kit: Path | None = None, progress=None) -> Summary:
-    """Grade every submission under ``submissions`` and write the results under ``out``; return the summary."""
+          resume: bool = False, kit: Path | None = None, progress=None,
+          exercises: list[str] | None = None) -> Summary:
+    """Grade every submission under ``submissions`` and write the results under ``out``; return the summary.
+
+    ``exercises`` (e.g. ["ex02"]) limits grading to those exercises; a notebook of another exercise then gets an
+    'invalid' row saying so. By default every exercise found among the submissions is graded.
+    """
     from casekit import build
 
     started = time.monotonic()
@@ -73,7 +78,10 @@ def grade(submissions: Path, out: Path, jobs: int | None = None, limits: Limits 
         raise ValueError("the results folder must not be inside the submissions folder")
     released = _released(kit / "exercises")
     found = {d.name: [collect.read(d.name, f) for f in collect.files_of(d)] for d in collect.students(submissions)}
-    wanted = sorted({s.exercise for subs in found.values() for s in subs if s.exercise in released})
+    unknown = sorted(set(exercises or []) - set(released))
+    if unknown:
+        raise ValueError(f"no released exercise {', '.join(unknown)}; the exercises are {', '.join(released)}")
+    wanted = sorted(exercises or {s.exercise for subs in found.values() for s in subs if s.exercise in released})
     keys = {}
     for exercise in wanted:
         progress(f"computing the key of {exercise} from its solution …")
@@ -96,7 +104,9 @@ def grade(submissions: Path, out: Path, jobs: int | None = None, limits: Limits 
                 plan.append(sub)
         for sub in subs:
             if sub.exercise not in wanted:
-                reason = sub.problem or f"{sub.path.name} holds exercise {sub.exercise}, which has no key"
+                reason = sub.problem or (f"{sub.path.name} holds exercise {sub.exercise}, which is not among the "
+                                         f"exercises being graded ({', '.join(wanted)})" if sub.exercise in released
+                                         else f"{sub.path.name} holds exercise {sub.exercise}, which has no key")
                 rows_of[(student, sub.exercise or sub.path.name)] = [
                     Row(student, sub.exercise or "unknown", "-", 0, 0, "invalid", reason)]
     cache = out / ".cache"
