@@ -207,6 +207,13 @@ def select(events, start=None, end=None, categories=None, actors=None, preset=No
 
 # --- the events figure -------------------------------------------------------------------------------------------
 
+def _title(title: str, explanation: str) -> dict[str, Any]:
+    """Return a figure title with a smaller explanatory line under it (plain title text, so every renderer and
+    the FigureWidget place the two lines together)."""
+    return {"text": f"{title}<br><span style='font-size:12px;color:#444444'>{explanation}</span>", "x": 0.01,
+            "xanchor": "left"}
+
+
 def _wrap(text, width: int = _WRAP) -> str:
     """Return ``text`` escaped for a plotly hover box, wrapped with <br> every ``width`` characters or so."""
     return "<br>".join(html.escape(line, quote=False) for line in textwrap.wrap(str(text), width)) if text else ""
@@ -358,10 +365,9 @@ def _layout(categories: list[str], first, last, count: int) -> dict[str, Any]:
         xaxis.update({"dtick": "M1", "tickformat": "%b\n%Y" if first.year != last.year else "%b"})
     return {
         **_STYLE,
-        "title": {"text": f"China and Russia: events, {_window_text(first, last)}", "x": 0.01, "xanchor": "left",
-                  "subtitle": {"text": "One lane per kind of event. Hover a marker for its date, sources and status;<br>"
-                                       "a black ring: the article mentions it. Drag across dates to zoom, "
-                                       "double-click to zoom out."}},
+        "title": _title(f"China and Russia: events, {_window_text(first, last)}",
+                        "One lane per kind of event. Hover a marker for its date, sources and status;<br>"
+                        "a black ring: the article mentions it. Drag across dates to zoom, double-click to zoom out."),
         "xaxis": xaxis,
         "yaxis": {"range": [len(categories) - 0.5, -0.5], "tickmode": "array", "tickvals": list(range(len(categories))),
                   "ticktext": list(categories), "title": {"text": "Kind of event"}, "zeroline": False,
@@ -482,9 +488,9 @@ def statements_figure(statements=None):
         dates["range"] = [f"{first - pad:%Y-%m-%d}", f"{last + pad:%Y-%m-%d}"]
     layout = {
         **_STYLE,
-        "title": {"text": "Who said what, when: the statements the article quotes or paraphrases", "x": 0.01,
-                  "xanchor": "left", "subtitle": {"text": "One point per statement, a row per speaker. Hover a point "
-                                                          "for the outlet, the article's words and the original's."}},
+        "title": _title("Who said what, when: the statements the article quotes or paraphrases",
+                        "One point per statement, a row per speaker. Hover a point for the outlet, the article's "
+                        "words and the original's."),
         "xaxis": dates,
         "yaxis": {"tickmode": "array", "tickvals": ticks, "ticktext": [_wrap(names[s], 24) for s in order],
                   "range": [top - 0.6, -0.6], "zeroline": False, "showgrid": False, "fixedrange": True},
@@ -614,10 +620,10 @@ def _alliance_layout(labels: list[str], shapes: list[dict], notes: list[dict]) -
     """Return the alliance grid's layout: a title that asks the question, one row per obligation, the notes."""
     return {
         **_STYLE,
-        "title": {"text": "“Not allies”? What two alliance datasets record for China and the USSR/Russia, "
-                          "1949–2018", "x": 0.01, "xanchor": "left",
-                  "subtitle": {"text": "Each row is one kind of treaty promise; blue where a dataset records it for "
-                                       "that year. Hover a cell for what the promise means."}},
+        "title": _title("“Not allies”? What two alliance datasets record for China and the USSR/Russia, "
+                          "1949–2018",
+                        "Each row is one kind of treaty promise; blue where a dataset records it for "
+                                       "that year. Hover a cell for what the promise means."),
         "xaxis": {"range": [ALLIANCE_YEARS[0] - 0.5, ALLIANCE_YEARS[1] + 0.5], "dtick": 5, "ticks": "outside",
                   "showgrid": False, "fixedrange": True},
         "yaxis": {"range": [len(labels) - 0.5, -0.5], "tickmode": "array", "tickvals": list(range(len(labels))),
