@@ -168,33 +168,40 @@ def key(nb, values: dict[str, dict[str, list]], name: str = "notebook") -> dict:
             out["free_response"].append(q.id)
             continue
         salt = hashlib.sha256(f"casekit:{q.id}".encode()).hexdigest()[:16]
-        recorded = values.get(q.id, {})
-        try:
-            accepted = [answers.normalise(q.spec, v) for v in recorded.get("solution", [])]
-            accepted += [answers.normalise(q.spec, v) for v in recorded.get("also", [])]
-        except answers.AnswerTypeError as err:
-            raise BuildError(f"{name}, question {q.id}: the solution's answer does not fit its type: {err}") from None
-        if not accepted:
-            raise BuildError(f"{name}, question {q.id}: the solution run recorded no answer")
-        hints = {}
-        for wrong, value in zip(q.wrong, recorded.get("wrong", [])):
-            try:
-                canonical = answers.normalise(q.spec, value)
-            except answers.AnswerTypeError:
-                continue  # a wrong answer of the wrong type gets the type message, not a hint
-            if canonical in accepted:
-                raise BuildError(f"{name}, question {q.id}: the known wrong answer {wrong['code']!r} is accepted")
-            hashed = answers.digest(salt, canonical)
-            if hashed in hints:
-                raise BuildError(f"{name}, question {q.id}: two known wrong answers have the same value "
-                                 f"({wrong['code']!r}); give each its own")
-            hints[hashed] = wrong["hint"]
-        public_spec = {k: v for k, v in q.spec.items()}
+        accepted, wrong_hints = canonical_answers(q, values.get(q.id, {}), name)
+        hints = {answers.digest(salt, canonical): hint for canonical, hint in wrong_hints.items()}
         out["questions"][q.id] = {
-            "spec": public_spec, "points": q.points, "salt": salt, "hint": q.hint,
+            "spec": dict(q.spec), "points": q.points, "salt": salt, "hint": q.hint,
             "accepted": sorted({answers.digest(salt, c) for c in accepted}), "hints": dict(sorted(hints.items())),
         }
     return out
+
+
+def canonical_answers(q: Question, recorded: dict[str, list], name: str = "notebook") -> tuple[list[str], dict]:
+    """Return a question's accepted answers and its known wrong answers (with their hints), in canonical form.
+
+    ``recorded`` holds the values the solution run recorded for the question. Both the hashed key (``key``) and
+    the grader's plain key are made from this, so they accept and explain exactly the same answers.
+    """
+    try:
+        accepted = [answers.normalise(q.spec, v) for v in recorded.get("solution", []) + recorded.get("also", [])]
+    except answers.AnswerTypeError as err:
+        raise BuildError(f"{name}, question {q.id}: the solution's answer does not fit its type: {err}") from None
+    if not accepted:
+        raise BuildError(f"{name}, question {q.id}: the solution run recorded no answer")
+    hints: dict[str, str] = {}
+    for wrong, value in zip(q.wrong, recorded.get("wrong", [])):
+        try:
+            canonical = answers.normalise(q.spec, value)
+        except answers.AnswerTypeError:
+            continue  # a wrong answer of the wrong type gets the type message, not a hint
+        if canonical in accepted:
+            raise BuildError(f"{name}, question {q.id}: the known wrong answer {wrong['code']!r} is accepted")
+        if canonical in hints:
+            raise BuildError(f"{name}, question {q.id}: two known wrong answers have the same value "
+                             f"({wrong['code']!r}); give each its own")
+        hints[canonical] = wrong["hint"]
+    return accepted, hints
 
 
 def record_values(nb, folder: Path, name: str = "notebook", timeout: int = 120) -> dict[str, dict[str, list]]:

@@ -223,19 +223,22 @@ def _cache_path(cache: Path, sub) -> Path:
     return cache / name / f"{sub.exercise}.json"
 
 
+def _fingerprint(sub, key_print: str, limits) -> list:
+    """Return what a cached result depends on: grader version, submission bytes, key, limits and file name."""
+    return [GRADER_VERSION, sub.sha256, key_print, asdict(limits), sub.path.name]
+
+
 def _cached(cache: Path, sub, key_print: str, limits) -> dict:
     path = _cache_path(cache, sub)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    fingerprint = [GRADER_VERSION, sub.sha256, key_print, asdict(limits), sub.path.name]
-    return data if data.get("fingerprint") == fingerprint else {}
+    return data if data.get("fingerprint") == _fingerprint(sub, key_print, limits) else {}
 
 
 def _store(cache: Path, sub, key_print: str, limits, rows, notes, wrongs) -> None:
-    fingerprint = [GRADER_VERSION, sub.sha256, key_print, asdict(limits), sub.path.name]
-    data = {"fingerprint": fingerprint, "rows": [asdict(r) for r in rows], "notes": notes, "wrongs": wrongs}
+    data = {"fingerprint": _fingerprint(sub, key_print, limits), "rows": [asdict(r) for r in rows], "notes": notes, "wrongs": wrongs}
     report.write_atomic(_cache_path(cache, sub), json.dumps(data, ensure_ascii=False, indent=1))
 
 

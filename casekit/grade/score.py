@@ -54,15 +54,8 @@ def exercise_key(solution: Path) -> dict[str, QuestionKey]:
         if q.free:
             key[q.id] = QuestionKey(q.id, q.spec, q.points, "", set(), {}, free=True)
             continue
-        recorded = values.get(q.id, {})
-        accepted = {answers.normalise(q.spec, v) for v in recorded.get("solution", []) + recorded.get("also", [])}
-        hints = {}
-        for wrong, value in zip(q.wrong, recorded.get("wrong", [])):
-            try:
-                hints[answers.normalise(q.spec, value)] = wrong["hint"]
-            except answers.AnswerTypeError:
-                continue
-        key[q.id] = QuestionKey(q.id, q.spec, q.points, q.hint, accepted, hints)
+        accepted, hints = build.canonical_answers(q, values.get(q.id, {}), solution.name)
+        key[q.id] = QuestionKey(q.id, q.spec, q.points, q.hint, set(accepted), hints)
     return key
 
 
