@@ -8,23 +8,11 @@ Prints the median time to render the whole annotated article, one kind-filter up
 
 from __future__ import annotations
 
-import statistics
-import time
+from timing import median_time
 
 from casekit import source
 
 TARGET_UPDATE_S = 0.030
-
-
-def median_time(action, runs: int = 15) -> float:
-    """Return the median wall time of ``action()`` over ``runs`` runs, after one warm-up run."""
-    action()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:

@@ -18,20 +18,11 @@ import subprocess
 import sys
 import time
 
+from timing import median_time
+
 TARGET_UPDATE_S = 0.030
 TARGET_IMPORT_S = 0.3
 PLOTLY_JS_SIGNS = ("plotly.js v", "window.PlotlyConfig", "<script")
-
-
-def median_time(action, runs: int) -> float:
-    """Return the median wall time of ``action()`` over ``runs`` runs, after one warm-up run."""
-    action()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def import_time(module: str, runs: int) -> float:
