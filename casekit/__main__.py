@@ -75,10 +75,15 @@ def _grade(args: argparse.Namespace) -> int:
     from casekit import grade
     from casekit.grade.run import Limits
 
-    limits = Limits(cell_seconds=args.timeout, notebook_seconds=args.notebook_timeout, memory_mb=args.memory)
+    limits = Limits(cell_seconds=args.timeout, notebook_seconds=args.notebook_timeout, memory_mb=args.memory,
+                    processes=args.max_processes, message_mb=args.max_message_mb, notebook_mb=args.max_notebook_mb,
+                    cells=args.max_cells)
     try:
         grade.grade(Path(args.submissions), Path(args.out), jobs=args.jobs, limits=limits, resume=args.resume,
-                    exercises=args.exercise or None)
+                    exercises=args.exercise or None, sandboxed=not args.unsafe_no_sandbox)
+    except grade.SandboxUnavailable as err:
+        print(f"grade: refusing to grade without a sandbox: {err}", file=sys.stderr)
+        return 2
     except (FileNotFoundError, ValueError) as err:
         print(f"grade: {err}", file=sys.stderr)
         return 2
@@ -111,6 +116,17 @@ def main(argv: list[str] | None = None) -> int:
     grader.add_argument("--resume", action="store_true", help="skip submissions already graded and unchanged")
     grader.add_argument("--exercise", action="append", metavar="exNN",
                         help="grade only this exercise (repeat for several); default: every exercise found")
+    grader.add_argument("--max-processes", type=int, default=128,
+                        help="processes and threads one kernel may have (default 128)")
+    grader.add_argument("--max-message-mb", type=int, default=8,
+                        help="largest message accepted from a kernel, in MB (default 8)")
+    grader.add_argument("--max-notebook-mb", type=int, default=50,
+                        help="largest notebook file graded, in MB; a larger one is 'invalid' (default 50)")
+    grader.add_argument("--max-cells", type=int, default=2000,
+                        help="most cells a notebook may have; more is 'invalid' (default 2000)")
+    grader.add_argument("--unsafe-no-sandbox", action="store_true",
+                        help="run student code WITHOUT the bubblewrap sandbox, with your rights (every report "
+                             "says so); only where bwrap cannot run and the notebooks are trusted")
     grader.set_defaults(run=_grade)
     args = parser.parse_args(argv)
     return args.run(args)

@@ -172,14 +172,38 @@ def _frame(spec, value) -> str:
 # --- helpers -----------------------------------------------------------------------------------------------------
 
 def _cell(value, decimals) -> str:
-    if value is None or type(value).__name__ in ("NAType", "NaTType") or (isinstance(value, float)
-                                                                           and math.isnan(value)):
+    value = _cell_value(value)
+    if value is None:
         return ""  # every kind of missing value is one blank cell
     if isinstance(value, numbers.Real) and not isinstance(value, bool) and decimals is not None:
         return f"{round(float(value), decimals):.{decimals}f}"
-    if isinstance(value, (dt.date, dt.datetime)) or type(value).__name__ == "Timestamp":
-        return _date({}, value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
     return _words(str(value))
+
+
+def _cell_value(value):
+    """Return the plain value a table cell stands for: None, a bool, an int, a float, a date or a str.
+
+    ``_cell`` formats only this plain value, so a table sent from a kernel as plain values (``serialise``) has
+    the same canonical text as the table itself.
+    """
+    if value is None or type(value).__name__ in ("NAType", "NaTType") or (isinstance(value, float)
+                                                                           and math.isnan(value)):
+        return None
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return bool(value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        try:  # a float32's text is its short form, "0.1", not float(0.1f)'s "0.10000000149011612"
+            number = float(value) if isinstance(value, float) else float(str(value))
+        except ValueError:
+            number = float(value)
+        return None if math.isnan(number) else number if math.isfinite(number) else str(value)
+    if isinstance(value, (dt.date, dt.datetime)) or type(value).__name__ == "Timestamp":
+        return dt.date.fromisoformat(_date({}, value))
+    return str(value)
 
 
 def _items(value, expected: str, ordered: bool) -> list[str]:
@@ -213,6 +237,9 @@ def _safe_repr(value, limit: int = 40) -> str:
 def serialise(value) -> dict:
     """Return a JSON-ready description of an answer value: its kind and data. Unknown objects become their type name.
 
+    Tables are sent as plain cells (see ``_cell_value``), with their column labels and every level of their index,
+    so a Series or DataFrame of any shape (a two-level index included) arrives with the same canonical text.
+
     >>> serialise([1, "a"])
     {'kind': 'unsupported', 'type': 'list'}
     >>> serialise(["a", "b"])
@@ -229,36 +256,114 @@ def serialise(value) -> dict:
     if isinstance(value, (dt.date, dt.datetime)):
         return {"kind": "date", "value": _date({}, value)}
     if kind.__module__.startswith("pandas") and kind.__name__ in ("DataFrame", "Series"):
-        return {"kind": kind.__name__, "value": value.to_json(orient="split", date_format="iso")}
+        return {"kind": kind.__name__, "value": _table(value)}
+    if kind.__module__ == "numpy" and kind.__name__ == "datetime64":
+        return {"kind": "date", "value": _date({}, value)}
     if kind.__module__ == "numpy" and isinstance(value, numbers.Real):
         item = value.item()
-        return {"kind": type(item).__name__, "value": item}
+        return {"kind": type(item).__name__, "value": item if type(item) is not float or math.isfinite(item)
+                else repr(item)}
     return {"kind": "unsupported", "type": kind.__name__}
 
 
 def deserialise(data: dict):
-    """Return the value that ``serialise`` described (a stand-in object for unsupported ones)."""
+    """Return the value that ``serialise`` described (a stand-in object for unsupported ones).
+
+    ``data`` comes from a kernel, so from a student: anything malformed raises ``AnswerTypeError``.
+    """
+    if not isinstance(data, dict):
+        raise AnswerTypeError("the answer could not be read")
     kind, value = data.get("kind"), data.get("value")
+    expected = {"str": str, "int": int, "bool": bool, "list": list, "tuple": list, "set": list, "frozenset": list,
+                "date": str, "float": (int, float, str), "DataFrame": dict, "Series": dict}
     if kind == "blank":
         return Ellipsis
-    if kind in ("str", "int", "bool", "list"):
+    if kind in expected and not isinstance(value, expected[kind]):
+        raise AnswerTypeError("the answer could not be read")
+    if kind in ("list", "tuple", "set", "frozenset") and not all(isinstance(v, str) for v in value):
+        raise AnswerTypeError("the answer could not be read")
+    try:
+        if kind in ("str", "int", "bool", "list"):
+            return value
+        if kind == "float":
+            return float(value)
+        if kind == "tuple":
+            return tuple(value)
+        if kind in ("set", "frozenset"):
+            return set(value)
+        if kind == "date":
+            return dt.date.fromisoformat(value)
+        if kind in ("DataFrame", "Series"):
+            return _untable(kind, value)
+    except (ValueError, TypeError, KeyError, OverflowError) as err:
+        raise AnswerTypeError("the answer could not be read") from err
+    return Unsupported(str(data.get("type", "?"))[:60])
+
+
+def _table(table) -> dict:
+    import pandas as pd
+
+    frame = table.to_frame() if isinstance(table, pd.Series) else table
+    index = frame.index
+    return {"name": _label(table.name) if isinstance(table, pd.Series) else None,
+            "columns": [_label(c) for c in frame.columns],
+            "index_names": [_label(n) for n in index.names],
+            "index": [[_plain(v) for v in index.get_level_values(i)] for i in range(index.nlevels)],
+            "rows": [[_plain(v) for v in row] for row in frame.itertuples(index=False, name=None)]}
+
+
+def _untable(kind: str, table: dict):
+    import pandas as pd
+
+    columns = [_unlabel(c) for c in table["columns"]]
+    levels = [[_unplain(v) for v in level] for level in table["index"]]
+    names = [_unlabel(n) for n in table["index_names"]]
+    rows = [[_unplain(v) for v in row] for row in table["rows"]]
+    if len(names) != len(levels) or not levels or any(len(level) != len(rows) for level in levels):
+        raise ValueError("index and rows differ in length")
+    if any(len(row) != len(columns) for row in rows):
+        raise ValueError("a row has the wrong number of cells")
+    if len(levels) == 1:
+        index = pd.Index(levels[0], name=names[0], dtype=object, tupleize_cols=False)
+    else:
+        index = pd.MultiIndex.from_arrays(levels, names=names)
+    frame = pd.DataFrame(rows, columns=pd.Index(columns, dtype=object, tupleize_cols=False), index=index,
+                         dtype=object)
+    if kind == "Series":
+        if len(columns) != 1:
+            raise ValueError("a Series has one column")
+        return frame.iloc[:, 0].rename(_unlabel(table["name"]))
+    return frame
+
+
+def _plain(value):
+    plain = _cell_value(value)
+    return {"date": plain.isoformat()} if isinstance(plain, dt.date) else plain
+
+
+def _unplain(value):
+    if isinstance(value, dict):
+        return dt.date.fromisoformat(value["date"])
+    if value is None or isinstance(value, (bool, int, float, str)):
         return value
-    if kind == "float":
-        return float(value)
-    if kind == "tuple":
-        return tuple(value)
-    if kind in ("set", "frozenset"):
-        return set(value)
-    if kind == "date":
-        return dt.date.fromisoformat(value)
-    if kind in ("DataFrame", "Series"):
-        import io
+    raise ValueError("not a plain cell")
 
-        import pandas as pd
 
-        reader = pd.read_json(io.StringIO(value), orient="split", typ="frame" if kind == "DataFrame" else "series")
-        return reader
-    return Unsupported(data.get("type", "?"))
+def _label(label):
+    """Return a column or index label as JSON: kept when it is text or a number, as text otherwise."""
+    if label is None or type(label) in (str, int, float, bool):
+        return label
+    if isinstance(label, numbers.Integral):
+        return int(label)
+    return {"text": str(label)}
+
+
+def _unlabel(label):
+    if isinstance(label, dict):
+        return str(label["text"])
+    if label is None or isinstance(label, (bool, int, float, str)):
+        return label
+    raise ValueError("not a label")
 
 
 class Unsupported:

@@ -1,7 +1,10 @@
 """Write the grading results: grades.csv, gradebook.csv, one feedback page per submission, and a class summary.
 
 Every file is written atomically (a temporary file renamed into place) and holds no timestamps or random ids,
-so grading the same folder twice gives the same files.
+so grading the same folder twice gives the same files. Text that came from a student (a folder name, an error
+message) is made safe for where it goes: escaped in HTML, neutralised in CSV cells that a spreadsheet would read
+as a formula (a leading ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a ``'`` in front), and any lone
+surrogate is written as an escape instead of stopping the run.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -24,8 +28,68 @@ def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder, so a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_text(text, encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8", errors="backslashreplace")
     tmp.replace(path)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def cell(value) -> str:
+    """Return a CSV cell's text, with a ``'`` in front of text a spreadsheet would run as a formula.
+
+    >>> cell("=HYPERLINK(\"http://x\")"), cell("-1"), cell("-"), cell("ann")
+    ('\'=HYPERLINK("http://x")', '-1', '-', 'ann')
+    """
+    text = str(value)
+    if text.startswith(_FORMULA_START) and text != "-" and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def feedback_path(out: Path, student: str, exercise: str) -> Path:
+    """Return where a student's feedback page goes: one folder per student name, never shared by two names."""
+    return out / "feedback" / folder_name(student) / f"{exercise}.html"
+
+
+def folder_name(name: str) -> str:
+    """Return a folder name for a student that no other name maps to: unsafe characters become ``%XX``.
+
+    Letters of any script, digits, spaces and ``-_.,()'`` stay; ``%`` itself is escaped, so the mapping is
+    one-to-one; a leading dot is escaped so that no page is hidden.
+
+    >>> folder_name("x_y"), folder_name("x\\\\y"), folder_name("Zoë 张"), folder_name("../up")
+    ('x_y', 'x%5Cy', 'Zoë 张', '%2E.%2Fup')
+    """
+    out = []
+    for i, char in enumerate(name):
+        if (char.isalnum() or char in " -_.,()'") and not (i == 0 and char == ".") and char.isprintable():
+            out.append(char)
+        else:
+            out.append("".join(f"%{b:02X}" for b in char.encode("utf-8", "surrogateescape")))
+    return "".join(out) or "%"
+
+
+def write_all(out: Path, rows_of: dict, notes_of: dict, keys: dict[str, dict[str, QuestionKey]],
+              titles: dict[str, str], wrong_answers: dict[str, Counter], warning: str = "") -> None:
+    """Write every result file of a run under ``out``: the two CSVs, the feedback pages and the summary."""
+    import plotly.offline
+
+    rows = [row for k in sorted(rows_of) for row in rows_of[k]]
+    write_atomic(out / "grades.csv", grades_csv(rows))
+    write_atomic(out / "gradebook.csv", gradebook_csv(rows, keys))
+    for (student, exercise), student_rows in sorted(rows_of.items()):
+        if exercise not in keys:
+            continue
+        free = [q for q in keys[exercise].values() if q.free]
+        page = feedback_html(student, exercise, f"Exercise {exercise[2:]}: {titles.get(exercise, exercise)}",
+                             student_rows, free, notes_of.get((student, exercise), []), warning)
+        write_atomic(feedback_path(out, student, exercise), page)
+    plotly_js = out / "plotly.min.js"
+    if not plotly_js.is_file():
+        write_atomic(plotly_js, plotly.offline.get_plotlyjs())
+    write_atomic(out / "summary.html", summary_html(rows, wrong_answers, keys, "plotly.min.js", warning))
 
 
 def grades_csv(rows: list[Row]) -> str:
@@ -33,7 +97,7 @@ def grades_csv(rows: list[Row]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(GRADES_COLUMNS)
-    writer.writerows(row.as_list() for row in rows)
+    writer.writerows([cell(v) for v in row.as_list()] for row in rows)
     return out.getvalue()
 
 
@@ -54,7 +118,7 @@ def gradebook_csv(rows: list[Row], keys: dict[str, dict[str, QuestionKey]]) -> s
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
     for student in sorted(points):
-        line, grand = [student], 0.0
+        line, grand = [cell(student)], 0.0
         for exercise in exercises:
             auto = [q for q in keys[exercise].values() if not q.free]
             got = [points[student].get(q.id, 0.0) for q in auto]
@@ -68,7 +132,7 @@ def gradebook_csv(rows: list[Row], keys: dict[str, dict[str, QuestionKey]]) -> s
 
 
 def feedback_html(student: str, exercise: str, title: str, rows: list[Row], free: list[QuestionKey],
-                  notes: list[str]) -> str:
+                  notes: list[str], warning: str = "") -> str:
     """Return a student's feedback page for one exercise: what is right, hints for the rest, never the answers."""
     got = sum(r.points for r in rows)
     total = sum(r.max_points for r in rows)
@@ -82,7 +146,7 @@ def feedback_html(student: str, exercise: str, title: str, rows: list[Row], free
 <style>body{{font-family:system-ui,sans-serif;max-width:56em;margin:2em auto;line-height:1.5;padding:0 1em}}
 table{{border-collapse:collapse;width:100%}}td,th{{border-bottom:1px solid #ddd;padding:.4em;text-align:left;
 vertical-align:top}}</style></head>
-<body><h1>{_e(title)}</h1>
+<body>{_warning(warning)}<h1>{_e(title)}</h1>
 <p>Feedback for <b>{_e(student)}</b>, exercise {_e(exercise)}: <b>{got:g} of {total:g}</b> points on the
 auto-checked questions.</p>
 {"<ul>" + note_text + "</ul>" if note_text else ""}
@@ -97,7 +161,7 @@ auto-checked questions.</p>
 
 
 def summary_html(rows: list[Row], wrong_answers: dict[str, Counter], keys: dict[str, dict[str, QuestionKey]],
-                 plotly_src: str) -> str:
+                 plotly_src: str, warning: str = "") -> str:
     """Return the class summary: score distribution, percent correct per question, the most common wrong answers."""
     import plotly.graph_objects as go
 
@@ -132,7 +196,7 @@ def summary_html(rows: list[Row], wrong_answers: dict[str, Counter], keys: dict[
 <script src="{plotly_src}"></script>
 <style>body{{font-family:system-ui,sans-serif;max-width:64em;margin:2em auto;padding:0 1em}}
 table{{border-collapse:collapse;width:100%}}td,th{{border-bottom:1px solid #ddd;padding:.4em;text-align:left}}</style>
-</head><body><h1>Class summary</h1>
+</head><body>{_warning(warning)}<h1>Class summary</h1>
 <p>{students} students, {len({(r.student, r.exercise) for r in rows})} student-exercises,
 {len(rows)} graded answers.</p>
 {figures}
@@ -144,6 +208,11 @@ table{{border-collapse:collapse;width:100%}}td,th{{border-bottom:1px solid #ddd;
 </tbody></table>
 </body></html>
 """
+
+
+def _warning(text: str) -> str:
+    return (f'<p role="alert" style="border:3px solid #D55E00;padding:.6em;font-weight:bold">{_e(text)}</p>'
+            if text else "")
 
 
 def _e(text) -> str:

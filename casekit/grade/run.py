@@ -1,4 +1,4 @@
-"""Run one submission in a fresh, limited kernel and collect the value of each answer, never a verdict.
+"""Run one submission in a fresh, sandboxed kernel and collect the value of each answer, never a verdict.
 
 The notebook that runs is rebuilt from the *released* exercise: its own setup and prompt cells, with the
 student's answer cells (matched by their ``casekit.question`` metadata) and the student's own extra cells put
@@ -13,13 +13,9 @@ import asyncio
 import copy
 import json
 import secrets
-import shutil
-import sys
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 
-OUTPUT_CAP = 100_000  # characters of output kept per cell; the rest is dropped
+OUTPUT_CAP = 100_000  # characters of stdout/stderr a kernel sends per cell; the rest is dropped in the kernel
 
 
 @dataclass
@@ -30,6 +26,11 @@ class Limits:
     notebook_seconds: int = 300
     memory_mb: int = 2048
     file_mb: int = 50
+    processes: int = 128  # processes and threads a kernel may have
+    message_mb: int = 8  # largest message the grader accepts from a kernel
+    tmp_mb: int = 256  # the sandbox's private /tmp, in memory
+    notebook_mb: int = 50  # largest notebook file graded
+    cells: int = 2000  # most cells a graded notebook may have
 
 
 @dataclass
@@ -47,6 +48,7 @@ def graded_notebook(released, student, token: str):
 
     questions = [c.metadata["casekit"]["question"] for c in released.cells
                  if c.cell_type == "code" and "question" in c.metadata.get("casekit", {})]
+    student = _plain_cells(student)
     released_ids = {c.get("id") for c in released.cells}
     answers, extras, pending, notes = {}, {}, [], []
     for cell in student.cells:
@@ -89,6 +91,36 @@ _REPORT = (
 )
 
 
+def _plain_cells(student):
+    """Return a copy of the student's notebook whose cells' metadata and sources have the expected types.
+
+    A question id or nbgrader flag of another type (a list, a number) is dropped, a source that is not text is
+    emptied: the cell then counts as an extra cell of the student's, which is what it is.
+    """
+    student = copy.copy(student)
+    cells = []
+    for cell in student.get("cells") or []:
+        if not isinstance(cell, dict):
+            continue
+        cell = copy.copy(cell)
+        meta = dict(cell.get("metadata") or {})
+        casekit_meta = meta.get("casekit")
+        if not isinstance(casekit_meta, dict) or not isinstance(casekit_meta.get("question"), str):
+            meta.pop("casekit", None)
+        if not isinstance(meta.get("nbgrader"), dict):
+            meta.pop("nbgrader", None)
+        cell["metadata"] = type(cell.get("metadata", {}))(meta) if isinstance(cell.get("metadata"), dict) else meta
+        if not isinstance(cell.get("source"), str):
+            cell["source"] = ""
+        if not isinstance(cell.get("id"), (str, type(None))):
+            cell["id"] = None
+        if cell.get("cell_type") not in ("code", "markdown", "raw"):
+            cell["cell_type"] = "raw"
+        cells.append(cell)
+    student.cells = cells
+    return student
+
+
 def _is_check(cell) -> bool:
     return bool(cell.metadata.get("nbgrader", {}).get("grade")) and cell.cell_type == "code"
 
@@ -102,21 +134,10 @@ def _fresh(source: str, role: str = ""):
     return cell
 
 
-def kernel_spec_dir(root: Path) -> Path:
-    """Write the limited grading kernel's spec under ``root`` and return the folder holding it."""
-    folder = root / "kernels" / "casekit-grader"
-    folder.mkdir(parents=True, exist_ok=True)
-    spec = {"argv": [sys.executable, "-m", "casekit.grade.kernel", "-f", "{connection_file}"],
-            "display_name": "casekit grader", "language": "python"}
-    (folder / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
-    return root / "kernels"
-
-
-async def run(released, submission_path: Path, student_nb, limits: Limits, spec_dir: Path) -> Outcome:
-    """Run a submission in a scratch folder holding only a copy of it; return what each question reported."""
-    from jupyter_client.kernelspec import KernelSpecManager
-    from jupyter_client.manager import AsyncKernelManager
-    from nbclient.exceptions import DeadKernelError
+async def run(released, submission: bytes, student_nb, limits: Limits, slot: int = 0,
+              sandboxed: bool = True) -> Outcome:
+    """Run one submission in a fresh sandboxed kernel; return what each question reported, or why it did not."""
+    from casekit.grade import sandbox, session
 
     token = "@@casekit-" + secrets.token_hex(8) + "@@"
     notebook, absent, notes = graded_notebook(released, student_nb, token)
@@ -124,110 +145,111 @@ async def run(released, submission_path: Path, student_nb, limits: Limits, spec_
     for qid in absent:
         outcome.problems[qid] = ("unanswered", "the answer cell of this question is missing from the notebook "
                                                "(answers must stay in their own cell)")
-    scratch = Path(tempfile.mkdtemp(prefix="casekit-grade-"))
-    try:
-        shutil.copy(submission_path, scratch / "submission.ipynb")
-        specs = KernelSpecManager(kernel_dirs=[str(spec_dir)], ensure_native_kernel=False)
-        km = AsyncKernelManager(kernel_name="casekit-grader", kernel_spec_manager=specs, transport="ipc",
-                                connection_file=str(scratch / "kernel.json"))
-        env = {"CASEKIT_GRADE_MEMORY_MB": str(limits.memory_mb), "CASEKIT_GRADE_FILE_MB": str(limits.file_mb),
-               "PYTHONHASHSEED": "0"}
-        client = _CappedClient(notebook, km=km, timeout=limits.cell_seconds, interrupt_on_timeout=True,
-                               allow_errors=True, record_timing=False, startup_timeout=60,
-                               resources={"metadata": {"path": str(scratch)}})
-        try:
-            await asyncio.wait_for(client.async_execute(env=_env(env)), timeout=limits.notebook_seconds)
-        except asyncio.TimeoutError:
-            outcome.notes.append(f"the notebook ran past {limits.notebook_seconds} s and was stopped")
-            _settle(notebook, token, outcome, "timeout", f"not reached: the notebook ran past "
-                                                         f"{limits.notebook_seconds} s and was stopped")
-            return outcome
-        except DeadKernelError:
-            _settle(notebook, token, outcome, "error", "not reached: the kernel died (the notebook called "
-                                                       "os._exit, crashed, or ran out of memory)")
-            return outcome
-        finally:
-            await _shutdown(km)
-        _settle(notebook, token, outcome, None, "")
-        return outcome
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    roles = [cell.metadata.get("casekit_grade", "") for cell in notebook.cells]
+    cells = [(cell.source, role.startswith("report ")) for cell, role in zip(notebook.cells, roles)]
+    env = sandbox.environment({"CASEKIT_GRADE_MEMORY_MB": str(limits.memory_mb),
+                               "CASEKIT_GRADE_FILE_MB": str(limits.file_mb),
+                               "CASEKIT_GRADE_PROCESSES": str(limits.processes),
+                               "CASEKIT_GRADE_OUTPUT_CHARS": str(OUTPUT_CAP),
+                               "CASEKIT_DATA": sandbox.Mounts.for_this_python().data_dir})
+    caps = session.Caps(cell_seconds=limits.cell_seconds, notebook_seconds=limits.notebook_seconds,
+                        message_mb=limits.message_mb, tmp_mb=limits.tmp_mb)
+    conversation = await session.run_cells(cells, submission, env, caps, slot, sandboxed)
+    if conversation.stop_status:
+        outcome.notes.append(conversation.stop_reason.replace("not reached: ", "").replace("not graded: ", ""))
+    _settle(roles, conversation, token, outcome)
+    return outcome
 
 
-def _env(extra: dict) -> dict:
-    import os
-
-    env = dict(os.environ)
-    env.update(extra)
-    return env
-
-
-async def _shutdown(km) -> None:
-    try:
-        if await km.is_alive():
-            await km.shutdown_kernel(now=True)
-    except Exception:  # the kernel may already be gone; nothing to clean up then
-        pass
-
-
-def _settle(notebook, token: str, outcome: Outcome, cut_status: str | None, cut_message: str) -> None:
+def _settle(roles: list[str], conversation, token: str, outcome: Outcome) -> None:
     """Read each question's report, or find why there is none: an error or timeout in its answer cell."""
     failure: dict[str, tuple[str, str]] = {}
-    for cell in notebook.cells:
-        role = cell.metadata.get("casekit_grade", "")
-        if role.startswith("answer "):
+    for index, role in enumerate(roles):
+        result = conversation.cells[index] if index < len(conversation.cells) else None
+        if role.startswith("answer ") and result is not None:
             qid = role.split(" ", 1)[1]
-            error = _error_of(cell)
-            if error:
-                failure[qid] = error
+            problem = _problem_of(result)
+            if problem:
+                failure[qid] = problem
         elif role.startswith("report "):
             qid = role.split(" ", 1)[1]
             if qid in outcome.problems:
                 continue
-            reported = _reported(cell, token)
             if qid in failure:
                 outcome.problems[qid] = failure[qid]
-            elif reported is not None:
-                outcome.values[qid] = reported
-            elif cut_status:
-                outcome.problems[qid] = (cut_status, cut_message)
+            elif result is None:
+                outcome.problems[qid] = (conversation.stop_status or "error", conversation.stop_reason
+                                         or "not reached")
             else:
-                error = _error_of(cell)
-                outcome.problems[qid] = error or ("error", "the answer could not be read")
+                reported = _reported(result.text, token)
+                if reported is not None:
+                    outcome.values[qid] = reported
+                else:
+                    outcome.problems[qid] = _problem_of(result) or ("error", "the answer could not be read (did "
+                                                                             "the notebook replace print or stdout?)")
 
 
-def _reported(cell, token: str):
-    for output in cell.get("outputs", []):
-        if output.get("output_type") == "stream":
-            for line in output.get("text", "").splitlines():
-                if line.startswith(token):
-                    return json.loads(line[len(token):])["value"]
+def _reported(text: str, token: str):
+    """Return the value reported behind ``token`` in a report cell's text, or None if there is none or it is bad."""
+    for line in text.splitlines():
+        if line.startswith(token):
+            try:
+                data = json.loads(line[len(token):])
+            except (ValueError, RecursionError):
+                return None
+            value = data.get("value") if isinstance(data, dict) else None
+            return value if isinstance(value, dict) else None
     return None
 
 
-def _error_of(cell) -> tuple[str, str] | None:
-    for output in cell.get("outputs", []):
-        if output.get("output_type") == "error":
-            name, value = output.get("ename", "Error"), output.get("evalue", "")
-            if name in ("KeyboardInterrupt", "CellTimeoutError"):
-                return "timeout", "this answer's cell ran too long and was stopped (an endless loop?)"
-            if name == "MemoryError":
-                return "error", "this answer's cell ran out of memory"
-            return "error", f"this answer's cell raised {name}: {value}"[:300]
+def _problem_of(result) -> tuple[str, str] | None:
+    if result.timed_out:
+        return "timeout", "this answer's cell ran too long and was stopped (an endless loop?)"
+    if result.error:
+        name, value = result.error
+        if name in ("KeyboardInterrupt", "CellTimeoutError"):
+            return "timeout", "this answer's cell ran too long and was stopped (an endless loop?)"
+        if name == "MemoryError":
+            return "error", "this answer's cell ran out of memory"
+        return "error", f"this answer's cell raised {name}: {value}"[:300]
     return None
 
 
-class _CappedClient:
-    """Build an nbclient NotebookClient that keeps at most ``OUTPUT_CAP`` characters of output per cell."""
+async def run_all(todo: list, released: dict, keys: dict, limits: Limits, jobs: int, progress,
+                  sandboxed: bool = True) -> list[tuple[list, list[str], dict]]:
+    """Grade the submissions in ``todo``, ``jobs`` at a time; return (rows, notes, wrong answers) for each, in order.
 
-    def __new__(cls, notebook, **kwargs):
-        from nbclient import NotebookClient
+    Each running submission has a slot of its own (0 to jobs-1), which gives its sandbox its own uid.
+    """
+    slots: asyncio.Queue = asyncio.Queue()
+    for slot in range(jobs):
+        slots.put_nowait(slot)
+    done = 0
 
-        class Capped(NotebookClient):
-            def output(self, outs, msg, display_id, cell_index):
-                # Errors are always kept: they say why an answer is missing. Other output stops at the cap.
-                if msg["msg_type"] != "error" and sum(len(json.dumps(o)) for o in outs) > OUTPUT_CAP:
-                    return None
-                return super().output(outs, msg, display_id, cell_index)
+    async def one(sub):
+        nonlocal done
+        slot = await slots.get()
+        try:
+            result = await grade_submission(sub, released[sub.exercise][1], keys[sub.exercise], limits, slot,
+                                            sandboxed)
+        finally:
+            slots.put_nowait(slot)
+        done += 1
+        progress(f"[{done}/{len(todo)}] {sub.label}")
+        return result
 
-        return Capped(notebook, **kwargs)
+    return await asyncio.gather(*(one(sub) for sub in todo))
+
+
+async def grade_submission(sub, released_nb, key: dict, limits: Limits, slot: int = 0,
+                           sandboxed: bool = True) -> tuple[list, list[str], dict]:
+    """Run and score one submission; return its rows, notes and wrong answers. Never raises for a bad notebook."""
+    from casekit.grade import plan, score
+
+    try:
+        outcome = await run(released_nb, sub.raw, sub.notebook, limits, slot, sandboxed)
+        rows, wrongs = score.rows_of(sub.student, sub.exercise, key, outcome)
+        return rows, sub.notes + outcome.notes, wrongs
+    except Exception as err:  # noqa: BLE001 - whatever this notebook does, it costs only its own rows
+        message = f"this notebook could not be graded ({type(err).__name__}); ask your instructor"
+        return plan.rows_all(sub.student, key, "error", message), sub.notes, {}

@@ -59,15 +59,41 @@ def exercise_key(solution: Path) -> dict[str, QuestionKey]:
     return key
 
 
+def rows_of(student: str, exercise: str, key: dict[str, QuestionKey], outcome) -> tuple[list[Row], dict[str, str]]:
+    """Return the rows of one run submission, one per auto-checked question, and its wrong answers (canonical)."""
+    rows, wrongs = [], {}
+    for qid, qkey in key.items():
+        if qkey.free:
+            continue
+        if qid in outcome.problems:
+            status, message = outcome.problems[qid]
+            rows.append(Row(student, exercise, qid, 0, qkey.points, status, message))
+            continue
+        status, points, message, canonical = score(qkey, outcome.values.get(qid))
+        rows.append(Row(student, exercise, qid, points, qkey.points, status, message))
+        if status == "wrong":
+            wrongs[qid] = canonical[:200]
+    return rows, wrongs
+
+
 def score(key: QuestionKey, reported: dict | None) -> tuple[str, float, str, str]:
-    """Return (status, points, message, canonical answer) for one question from its reported, serialised value."""
+    """Return (status, points, message, canonical answer) for one question from its reported, serialised value.
+
+    The value comes from the student's kernel: one that cannot be decoded or normalised, however it was made,
+    is this question's ``error``, never the run's.
+    """
     if reported is None or reported.get("kind") == "blank":
         return "unanswered", 0.0, "not answered", ""
-    value = answers.deserialise(reported)
+    try:
+        value = answers.deserialise(reported)
+    except (answers.AnswerTypeError, RecursionError):
+        return "error", 0.0, "the answer's value could not be read", ""
     try:
         canonical = answers.normalise(key.spec, value)
     except answers.AnswerTypeError as err:
         return "wrong", 0.0, f"not the right kind of answer: {err}", f"({answers.describe(value)})"
+    except Exception as err:  # noqa: BLE001 - a value no honest answer could have (e.g. an odd table)
+        return "error", 0.0, f"the answer's value could not be read ({type(err).__name__})", ""
     if canonical in key.accepted:
         return "correct", key.points, "correct", canonical
     hint = key.wrong_hints.get(canonical) or key.hint

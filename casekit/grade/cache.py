@@ -1,0 +1,55 @@
+"""Remember each graded submission's rows, so ``--resume`` skips what has not changed.
+
+A cached result is used only when everything it depends on is the same: the grader's version, the submission's
+bytes, the exercise's key, the limits, the file name, and whether the run was sandboxed. The cache lives in
+``RESULTS/.cache/``, which no kernel can see; it holds rows, never answers' keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from casekit.grade import report
+from casekit.grade.score import QuestionKey, Row
+
+GRADER_VERSION = "2"
+
+
+def key_print(key: dict[str, QuestionKey]) -> str:
+    """Return a fingerprint of an exercise's key: its accepted answers, points and hints."""
+    plain = {q: [sorted(k.accepted), k.points, sorted(k.wrong_hints.items())] for q, k in key.items()}
+    return hashlib.sha256(json.dumps(plain).encode()).hexdigest()
+
+
+def fingerprint(sub, key_fingerprint: str, limits, sandboxed: bool) -> list:
+    """Return what a cached result depends on."""
+    return [GRADER_VERSION, sub.sha256, key_fingerprint, asdict(limits), sub.label.split("/", 1)[-1], sandboxed]
+
+
+def load(cache: Path, sub, print_: list) -> dict:
+    """Return the cached result of ``sub`` if its fingerprint is ``print_``, else an empty dict."""
+    try:
+        data = json.loads(_path(cache, sub).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("fingerprint") != print_:
+        return {}
+    try:
+        data["rows"] = [Row(**r) for r in data["rows"]]
+    except (KeyError, TypeError):
+        return {}
+    return data
+
+
+def store(cache: Path, sub, print_: list, rows: list[Row], notes: list[str], wrongs: dict) -> None:
+    """Write ``sub``'s result to the cache."""
+    data = {"fingerprint": print_, "rows": [asdict(r) for r in rows], "notes": notes, "wrongs": wrongs}
+    report.write_atomic(_path(cache, sub), json.dumps(data, ensure_ascii=True, indent=1))
+
+
+def _path(cache: Path, sub) -> Path:
+    name = hashlib.sha256(sub.student.encode("utf-8", "backslashreplace")).hexdigest()[:16]
+    return cache / name / f"{sub.exercise}.json"

@@ -1,0 +1,354 @@
+"""Run a list of cells in one fresh kernel, in its own sandbox, and keep only what the grader needs of each.
+
+Why not nbclient: nbclient keeps every output of every cell in memory and decides for itself what a timeout or a
+dead kernel means. The grader needs far less and must control far more: of each cell, only its error (name and
+message) and, for the report cells, the start of their printed text; a deadline per cell and per notebook that
+holds even when the kernel ignores interrupts or is stopped; and a cap on every message it accepts, so a kernel
+that floods the grader harms only its own grade. So this module speaks the Jupyter messaging protocol itself,
+over ZeroMQ, with ``jupyter_client.session.Session`` for the message format.
+
+Everything that comes from the kernel is untrusted: it is parsed defensively, and any surprise ends the
+conversation with a ``Stop`` naming what happened. Nothing the kernel says can raise out of ``run_cells``.
+
+The kernel's process is the sandbox's bwrap (or, with ``sandboxed=False``, the kernel itself in a new session).
+``_stop`` kills it with SIGKILL and waits for it: in the sandbox that ends every process the kernel started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from casekit.grade import sandbox
+
+INTERRUPT_GRACE = 3.0  # seconds an interrupted cell gets to stop before the sandbox is killed
+STARTUP_SECONDS = 60.0  # seconds a kernel gets to answer its first request
+
+
+@dataclass
+class CellResult:
+    """What one cell gave: its error, if any, and (for cells that keep it) the start of its printed text."""
+
+    error: tuple[str, str] | None = None  # (exception name, message)
+    text: str = ""
+    timed_out: bool = False
+
+
+@dataclass
+class Conversation:
+    """The results of the cells that ran, and why the run stopped early (empty if every cell ran)."""
+
+    cells: list[CellResult] = field(default_factory=list)
+    stop_status: str = ""  # "timeout" or "error" when the run stopped before the last cell
+    stop_reason: str = ""
+
+
+@dataclass
+class Caps:
+    """Limits the grader applies from outside the kernel."""
+
+    cell_seconds: float
+    notebook_seconds: float
+    message_mb: int = 8  # a larger message from the kernel ends the run of this submission
+    text_chars: int = 1_000_000  # characters kept of a report cell's printed text
+    tmp_mb: int = 256  # size of the sandbox's /tmp, in memory
+
+
+class Stop(Exception):
+    """The conversation cannot go on: ``status`` ('error' or 'timeout') and a message for the student's rows."""
+
+    def __init__(self, status: str, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+async def run_cells(cells: list[tuple[str, bool]], submission: bytes, env: dict[str, str], caps: Caps,
+                    slot: int, sandboxed: bool = True) -> Conversation:
+    """Run ``cells`` (code, keep_text) in a new kernel; return each cell's result, in order, for those that ran."""
+    conversation = Conversation()
+    deadline = time.monotonic() + caps.notebook_seconds
+    kernel = _Kernel(env, caps, slot, sandboxed)
+    try:
+        await kernel.start(submission, deadline)
+        for code, keep_text in cells:
+            result = await kernel.execute(code, keep_text, deadline)
+            conversation.cells.append(result)
+            if result.timed_out and not await kernel.recover(deadline):
+                raise Stop("timeout", "not reached: an earlier cell ran too long and could not be interrupted, "
+                                      "so the kernel was stopped")
+    except Stop as stop:
+        conversation.stop_status, conversation.stop_reason = stop.status, stop.message
+    except Exception as err:  # a defect or a surprise in the kernel's replies: this submission only
+        conversation.stop_status = "error"
+        conversation.stop_reason = f"not graded: the grader could not talk to the kernel ({type(err).__name__})"
+    finally:
+        await kernel.stop()
+    return conversation
+
+
+class _Kernel:
+    """One kernel process and the grader's sockets to it."""
+
+    def __init__(self, env, caps: Caps, slot: int, sandboxed: bool):
+        self.env, self.caps, self.slot, self.sandboxed = env, caps, slot, sandboxed
+        self.process: asyncio.subprocess.Process | None = None
+        self.folder = Path(tempfile.mkdtemp(prefix="casekit-kernel-"))  # mode 0700: only the grader enters
+        self.context = self.sockets = self.monitors = None
+        self.stderr = b""
+        self._stderr_task = None
+
+    # --- starting ------------------------------------------------------------------------------------------------
+
+    async def start(self, submission: bytes, deadline: float) -> None:
+        import zmq
+        import zmq.asyncio
+        from jupyter_client.session import Session
+
+        key = secrets.token_hex(32)
+        self.session = Session(key=key.encode(), signature_scheme="hmac-sha256", username="grader")
+        ports = {"shell_port": 1, "iopub_port": 2, "stdin_port": 3, "control_port": 4, "hb_port": 5}
+        conn = self.folder / "connection.json"
+        sub = self.folder / "submission.ipynb"
+        inside = sandbox.KERNEL_DIR if self.sandboxed else str(self.folder)
+        conn.write_text(json.dumps({"transport": "ipc", "ip": f"{inside}/kernel-ipc", "key": key,
+                                    "signature_scheme": "hmac-sha256", "kernel_name": "casekit-grader", **ports}),
+                        encoding="utf-8")
+        sub.write_bytes(submission)
+        for path in (conn, sub):
+            path.chmod(0o644)  # the sandbox's uid must read them; the folder itself stays closed to others
+        kernel_argv = [sys.executable, "-m", "casekit.grade.kernel", "-f",
+                       sandbox.CONNECTION_FILE if self.sandboxed else str(conn)]
+        if self.sandboxed:
+            read_end, write_end = os.pipe()
+            argv = sandbox.command(kernel_argv, self.env, conn, sub, self.slot, self.caps.tmp_mb,
+                                   sandbox.Mounts.for_this_python(), info_fd=write_end)
+            try:
+                self.process = await asyncio.create_subprocess_exec(
+                    *argv, pass_fds=[write_end], stdin=asyncio.subprocess.DEVNULL,
+                    stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+            finally:
+                os.close(write_end)
+            self._stderr_task = asyncio.ensure_future(self._drain_stderr())
+            pid = await self._read_info(read_end, deadline)
+            where = sandbox.socket_root(pid)
+        else:
+            work = self.folder / "work"
+            work.mkdir()
+            shutil.copy(sub, work / "submission.ipynb")
+            self.process = await asyncio.create_subprocess_exec(
+                *kernel_argv, env=self.env, cwd=str(work), stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, start_new_session=True)
+            self._stderr_task = asyncio.ensure_future(self._drain_stderr())
+            where = str(self.folder)
+        self.context = zmq.asyncio.Context()
+        for option, value in ((zmq.MAXMSGSIZE, self.caps.message_mb * 1024 * 1024), (zmq.RCVHWM, 32),
+                              (zmq.LINGER, 0)):
+            self.context.setsockopt(option, value)
+        self.sockets, self.monitors = {}, []
+        for name, kind in (("shell", zmq.DEALER), ("iopub", zmq.SUB), ("control", zmq.DEALER)):
+            sock = self.context.socket(kind)
+            if kind == zmq.SUB:
+                sock.setsockopt(zmq.SUBSCRIBE, b"")
+            self.monitors.append(sock.get_monitor_socket(zmq.EVENT_DISCONNECTED))
+            sock.connect(f"ipc://{where}/kernel-ipc-{ports[name + '_port']}")
+            self.sockets[name] = sock
+        await self._handshake(deadline)
+
+    async def _read_info(self, fd: int, deadline: float) -> int:
+        """Return the sandbox's first pid, which bwrap writes to ``fd`` once the sandbox is set up."""
+        os.set_blocking(fd, False)
+        data = b""
+        try:
+            while time.monotonic() < min(deadline, time.monotonic() + STARTUP_SECONDS):
+                try:
+                    chunk = os.read(fd, 4096)
+                except BlockingIOError:
+                    chunk = None
+                if chunk:
+                    data += chunk
+                    try:
+                        return int(json.loads(data)["child-pid"])
+                    except ValueError:
+                        pass
+                elif chunk == b"" or self.process.returncode is not None:
+                    break
+                await asyncio.sleep(0.005)
+        finally:
+            os.close(fd)
+        await asyncio.sleep(0.1)
+        raise Stop("error", "not graded: the grading sandbox did not start" + self._stderr_note())
+
+    async def _handshake(self, deadline: float) -> None:
+        """Ask for kernel_info until the kernel answers on both the shell and the iopub channel."""
+        end = min(deadline, time.monotonic() + STARTUP_SECONDS)
+        while time.monotonic() < end:
+            msg_id = await self._send("shell", "kernel_info_request", {})
+            replied = published = False
+            retry = time.monotonic() + 0.5
+            while time.monotonic() < min(retry, end) and not (replied and published):
+                channel, msg = await self._receive(min(retry, end))
+                if msg is None:
+                    continue
+                if msg.get("parent_header", {}).get("msg_id") == msg_id:
+                    replied = replied or channel == "shell"
+                    published = published or channel == "iopub"
+            if replied and published:
+                return
+        if deadline <= time.monotonic():
+            raise Stop("timeout", "not reached: the notebook's time ran out while its kernel was starting")
+        raise Stop("error", "not graded: the grading kernel did not answer" + self._stderr_note())
+
+    # --- running cells -------------------------------------------------------------------------------------------
+
+    async def execute(self, code: str, keep_text: bool, deadline: float) -> CellResult:
+        """Run one cell; return its result. Past the cell's deadline, the result says ``timed_out``."""
+        result = CellResult()
+        msg_id = await self._send("shell", "execute_request", {
+            "code": code, "silent": False, "store_history": False, "user_expressions": {},
+            "allow_stdin": False, "stop_on_error": False})
+        cell_end = min(deadline, time.monotonic() + self.caps.cell_seconds)
+        self._pending = msg_id
+        while True:
+            channel, msg = await self._receive(cell_end)
+            if msg is None:
+                if time.monotonic() >= deadline:
+                    raise Stop("timeout", f"not reached: the notebook ran past {self.caps.notebook_seconds:g} s "
+                                          "and was stopped")
+                if time.monotonic() >= cell_end:
+                    result.timed_out = True
+                    return result
+                continue
+            if channel != "iopub" or msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            kind, content = msg.get("msg_type"), msg.get("content")
+            if not isinstance(content, dict):
+                continue
+            if kind == "status" and content.get("execution_state") == "idle":
+                return result
+            if kind == "error" and result.error is None:
+                result.error = (_text(content.get("ename"), 100) or "Error", _text(content.get("evalue"), 300))
+            elif kind == "stream" and keep_text and content.get("name") == "stdout":
+                room = self.caps.text_chars - len(result.text)
+                if room > 0:
+                    result.text += _text(content.get("text"), room)
+
+    async def recover(self, deadline: float) -> bool:
+        """Interrupt the timed-out cell; return True once the kernel is idle again, False if it does not stop."""
+        pending = self._pending
+        await self._send("control", "interrupt_request", {})
+        end = min(deadline, time.monotonic() + INTERRUPT_GRACE)
+        while time.monotonic() < end:
+            channel, msg = await self._receive(end)
+            if (msg and channel == "iopub" and msg.get("parent_header", {}).get("msg_id") == pending
+                    and msg.get("msg_type") == "status"
+                    and isinstance(msg.get("content"), dict) and msg["content"].get("execution_state") == "idle"):
+                return True
+        return False
+
+    # --- messages ------------------------------------------------------------------------------------------------
+
+    async def _send(self, channel: str, msg_type: str, content: dict) -> str:
+        msg = self.session.msg(msg_type, content)
+        await self.sockets[channel].send_multipart(self.session.serialize(msg))
+        return msg["header"]["msg_id"]
+
+    async def _receive(self, until: float):
+        """Return (channel, message) for the next message before ``until``, or (None, None) at ``until``.
+
+        Raises ``Stop`` when the kernel died or broke its connection (for instance by sending a message larger
+        than the cap, which makes ZeroMQ drop the connection).
+        """
+        import zmq
+        import zmq.asyncio
+
+        poller = zmq.asyncio.Poller()
+        for sock in self.monitors:
+            poller.register(sock, zmq.POLLIN)
+        for sock in self.sockets.values():
+            poller.register(sock, zmq.POLLIN)
+        while True:
+            wait = until - time.monotonic()
+            if wait <= 0:
+                return None, None
+            ready = dict(await poller.poll(timeout=min(wait, 0.25) * 1000))
+            if self.process.returncode is not None:
+                raise Stop("error", "not reached: the kernel died (the notebook called os._exit, crashed, or ran "
+                                    "out of memory)")
+            if any(sock in ready for sock in self.monitors):
+                await asyncio.sleep(0.05)
+                if self.process.returncode is not None:
+                    raise Stop("error", "not reached: the kernel died (the notebook called os._exit, crashed, or "
+                                        "ran out of memory)")
+                raise Stop("error", f"not reached: the kernel sent the grader a message over "
+                                    f"{self.caps.message_mb} MB (or broke its connection), so grading stopped")
+            for name, sock in self.sockets.items():
+                if sock in ready:
+                    frames = await sock.recv_multipart()
+                    return name, self._parse(name, frames)
+
+    def _parse(self, channel: str, frames: list[bytes]):
+        """Return the message in ``frames`` as a dict, or None when it is malformed or badly signed."""
+        try:
+            _, parts = self.session.feed_identities(frames)
+            msg = self.session.deserialize(parts, content=False)
+            raw = parts[4] if len(parts) > 4 else b"{}"
+            wanted = msg.get("msg_type") in ("status", "error", "stream", "execute_reply", "kernel_info_reply")
+            msg["content"] = json.loads(raw) if wanted else {}
+            return msg if isinstance(msg.get("parent_header"), dict) else None
+        except Exception:  # noqa: BLE001 - whatever the kernel sends, it is only ignored
+            return None
+
+    # --- stopping ------------------------------------------------------------------------------------------------
+
+    async def stop(self) -> None:
+        """Kill the kernel (and with it the sandbox and every process in it), close the sockets, remove files."""
+        if self.process is not None and self.process.returncode is None:
+            try:
+                if self.sandboxed:
+                    self.process.kill()
+                else:
+                    os.killpg(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        if self.process is not None:
+            try:
+                await asyncio.wait_for(self.process.wait(), 10)
+            except asyncio.TimeoutError:
+                pass
+        if self._stderr_task is not None:
+            self._stderr_task.cancel()
+        for sock in list((self.sockets or {}).values()) + list(self.monitors or []):
+            sock.close(linger=0)
+        if self.context is not None:
+            self.context.term()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    async def _drain_stderr(self) -> None:
+        """Keep the first 4 kB of the kernel's stderr (for a kernel that does not start) and discard the rest."""
+        while True:
+            chunk = await self.process.stderr.read(65536)
+            if not chunk:
+                return
+            if len(self.stderr) < 4096:
+                self.stderr += chunk[: 4096 - len(self.stderr)]
+
+    def _stderr_note(self) -> str:
+        lines = self.stderr.decode("utf-8", "replace").strip().splitlines()
+        return f" ({_text(lines[-1], 200)})" if lines else ""
+
+
+def _text(value, limit: int) -> str:
+    """Return ``value`` as printable text of at most ``limit`` characters (lone surrogates and controls removed)."""
+    if not isinstance(value, str):
+        return ""
+    value = value[:limit].encode("utf-8", "replace").decode("utf-8")
+    return "".join(c if c.isprintable() or c in "\n\t" else "\ufffd" for c in value)
