@@ -86,8 +86,7 @@ def grade(submissions: Path, out: Path, jobs: int | None = None, limits: Limits 
     released = _released(kit / "exercises")
 
     # 1. Identify.
-    found = {collect.display_name(d.name): [collect.read(collect.display_name(d.name), f, limits.notebook_mb,
-                                                         limits.cells) for f in collect.files_of(d)]
+    found = {collect.display_name(d.name): collect.read_folder(d, limits.notebook_mb, limits.cells)
              for d in collect.students(submissions)}
     unknown = sorted(set(exercises or []) - set(released))
     if unknown:

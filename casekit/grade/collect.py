@@ -35,6 +35,7 @@ class Submission:
     problem: str = ""
     sha256: str = ""
     notes: list[str] = field(default_factory=list)
+    whole_folder: bool = False  # the problem is the student's folder itself (a link): it stands for every exercise
 
     @property
     def label(self) -> str:
@@ -57,6 +58,16 @@ def display_name(name: str) -> str:
     'x\\\\xff'
     """
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def read_folder(student_dir: Path, max_mb: int = 50, max_cells: int = 2000) -> list[Submission]:
+    """Read every file a student handed in; a student folder that is a link gives one refusal for all of it."""
+    student = display_name(student_dir.name)
+    subs = [read(student, f, max_mb, max_cells) for f in files_of(student_dir)]
+    if student_dir.is_symlink():
+        for sub in subs:
+            sub.whole_folder = True
+    return subs
 
 
 def files_of(student_dir: Path) -> list[Path]:
@@ -88,7 +99,8 @@ def read(student: str, path: Path, max_mb: int = 50, max_cells: int = 2000) -> S
     submission.exercise = guess.group(1) if guess else None
     try:
         if path.is_symlink():
-            submission.problem = (f"{name} is a symbolic link, not a file: hand in the notebook "
+            what = "folder" if path.is_dir() else "file"
+            submission.problem = (f"{name} is a symbolic link, not a {what}: hand in the notebook "
                                   "itself (links are never followed)")
             return submission
         size = path.lstat().st_size

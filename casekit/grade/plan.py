@@ -29,7 +29,10 @@ def make(found: dict[str, list], wanted: list[str], released: dict, keys: dict[s
         chosen = choose(subs, wanted)
         for exercise in wanted:
             sub = chosen.get(exercise)
-            if sub is None:
+            folder = next((s for s in subs if s.whole_folder), None)
+            if folder is not None:
+                plan.rows_of[(student, exercise)] = rows_all(student, keys[exercise], "invalid", folder.problem)
+            elif sub is None:
                 plan.rows_of[(student, exercise)] = rows_all(student, keys[exercise], "missing",
                                                              f"no notebook of {exercise} was handed in")
             elif sub.notebook is None:
@@ -38,7 +41,7 @@ def make(found: dict[str, list], wanted: list[str], released: dict, keys: dict[s
             else:
                 plan.todo.append(sub)
         for sub in subs:
-            if sub.exercise in wanted:
+            if sub.exercise in wanted or sub.whole_folder:
                 continue
             name = sub.label.split("/", 1)[-1]
             reason = sub.problem or (f"{name} holds exercise {sub.exercise}, which is not among the exercises being "

@@ -39,8 +39,8 @@ _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 def cell(value) -> str:
     """Return a CSV cell's text, with a ``'`` in front of text a spreadsheet would run as a formula.
 
-    >>> cell("=HYPERLINK(\"http://x\")"), cell("-1"), cell("-"), cell("ann")
-    ('\'=HYPERLINK("http://x")', '-1', '-', 'ann')
+    >>> cell("=1+1"), cell("@SUM(A1)"), cell("-1"), cell("-"), cell("ann")
+    ("'=1+1", "'@SUM(A1)", '-1', '-', 'ann')
     """
     text = str(value)
     if text.startswith(_FORMULA_START) and text != "-" and not _NUMBER.fullmatch(text):

@@ -182,23 +182,29 @@ def _settle(roles: list[str], conversation, token: str, outcome: Outcome) -> Non
                                          or "not reached")
             else:
                 reported = _reported(result.text, token)
-                if reported is not None:
+                if reported is _MALFORMED:
+                    outcome.problems[qid] = ("error", "the answer's value could not be read")
+                elif reported is not None:
                     outcome.values[qid] = reported
                 else:
                     outcome.problems[qid] = _problem_of(result) or ("error", "the answer could not be read (did "
                                                                              "the notebook replace print or stdout?)")
 
 
+_MALFORMED = object()
+
+
 def _reported(text: str, token: str):
-    """Return the value reported behind ``token`` in a report cell's text, or None if there is none or it is bad."""
+    """Return the value reported behind ``token`` in a report cell's text: None if there is none, ``_MALFORMED``
+    if the first line behind the token is not a well-formed report (only the first one counts)."""
     for line in text.splitlines():
         if line.startswith(token):
             try:
                 data = json.loads(line[len(token):])
             except (ValueError, RecursionError):
-                return None
+                return _MALFORMED
             value = data.get("value") if isinstance(data, dict) else None
-            return value if isinstance(value, dict) else None
+            return value if isinstance(value, dict) else _MALFORMED
     return None
 
 
