@@ -103,6 +103,9 @@ def command(kernel_argv: list[str], env: dict[str, str], connection_file: Path, 
             "--hostname", "grader", "--die-with-parent", "--new-session", "--clearenv", "--info-fd", str(info_fd)]
     for name, value in sorted(env.items()):
         view += ["--setenv", name, value]
+    # The tmpfs comes first: a bind under /tmp (a kit cloned into /tmp) must land on top of it, not under it.
+    view += ["--proc", "/proc", "--dev", "/dev",
+             "--perms", "1777", "--size", str(tmp_mb * 1024 * 1024), "--tmpfs", "/tmp"]
     view += ["--ro-bind", "/usr", "/usr"]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(top):
@@ -113,9 +116,7 @@ def command(kernel_argv: list[str], env: dict[str, str], connection_file: Path, 
         view += ["--ro-bind-try", etc, etc]
     for folder in mounts.folders:
         view += _parents(folder) + ["--ro-bind", folder, folder]
-    view += ["--proc", "/proc", "--dev", "/dev",
-             "--perms", "1777", "--size", str(tmp_mb * 1024 * 1024), "--tmpfs", "/tmp",
-             "--perms", "0777", "--dir", KERNEL_DIR, "--perms", "0777", "--dir", WORK_DIR,
+    view += ["--perms", "0777", "--dir", KERNEL_DIR, "--perms", "0777", "--dir", WORK_DIR,
              "--ro-bind", str(connection_file), CONNECTION_FILE,
              "--ro-bind", str(submission_file), SUBMISSION_FILE,
              "--chdir", WORK_DIR]
@@ -140,7 +141,9 @@ def _parents(folder: str) -> list[str]:
     args = []
     parts = Path(folder).parts
     for i in range(2, len(parts)):
-        args += ["--perms", "0755", "--dir", str(Path(*parts[:i]))]
+        parent = str(Path(*parts[:i]))
+        if parent != "/tmp":  # /tmp is the sandbox's own tmpfs, made before any bind
+            args += ["--perms", "0755", "--dir", parent]
     return args
 
 
