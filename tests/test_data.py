@@ -13,8 +13,9 @@ from casekit import anchors, data, locate
 
 ARTICLE = data.article_text()
 
-# Every error the fact sheet's headline list (FACTS.md §0, items 1-13) finds in the article, by words of the
-# article that an error annotation must cover.
+# Every error the fact sheet's headline list (FACTS.md §0, items 1-12) finds in the article, by words of the
+# article that an error annotation must cover. Item 13 ("Non-Alignment") is annotated for its meaning but not as an
+# error: official English for 不结盟 varies (issue 12; tests/test_facts.py holds it).
 HEADLINE_ERRORS = {
     "1 date of the Aspen talk": "July 21",
     "2 forum name": "Aspen Strategic Security Forum",
@@ -31,7 +32,6 @@ HEADLINE_ERRORS = {
     "11 uncapped": "uncapped",
     "11 Cold War crisis": "Cold War crisis",
     "12 dissuade": "not dissuade it without knowing it",
-    "13 non-alignment": "Non-Alignment",
 }
 ERROR_KINDS = {"translation_error", "factual_error"}
 
