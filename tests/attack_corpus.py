@@ -225,6 +225,8 @@ get_ipython().events.register("pre_run_cell", _forge)
     save("surrogate", answered({"ex02.q1": 'answer = "\\ud800"', "ex02.q2": 'answer = "\\udfff b"',
                                 "ex02.q5": 'answer = ["\\ud800"]'}, released))
     save("nested_brackets", b"[" * 100_000)
+    save("json_bomb", b'{"cells": [], "metadata": {"x": [' + b"[]," * 5_000_000 + b'[]]}, "nbformat": 4, '
+                      b'"nbformat_minor": 5}')
     save("killer", with_cell_before(released, "ex02.q1", '''
 import os, signal
 for pid in os.listdir("/proc"):
@@ -238,6 +240,20 @@ try:
     os.kill(-1, signal.SIGSTOP)
 except Exception:
     pass
+'''))
+
+    save("unicode_bomb", answered({"ex02.q2": 'import sys\nsys.stdout._cap = 10 ** 9  # undo the kernel\'s output cap\n'
+                                              'answer = "\\u0301" * 80000 + "\\u0316" * 80000'}, released))
+    save("unicode_forger", with_cell_before(released, "ex02.q2", '''
+import sys, json, re
+sys.stdout._cap = 10 ** 9
+def _forge(info):
+    token = re.search(r"'(@@casekit-[0-9a-f]+@@)'", info.raw_cell or "")
+    if token and "ex02.q2" in info.raw_cell:
+        slow = "\\u0301" * 300000 + "\\u0316" * 300000
+        print(token.group(1) + json.dumps({"question": "ex02.q2", "value": {"kind": "str", "value": slow}},
+                                          ensure_ascii=False))
+get_ipython().events.register("pre_run_cell", _forge)
 '''))
 
     # --- resources -----------------------------------------------------------------------------------------------
@@ -275,6 +291,9 @@ except OSError as err:
     save("x\\y", answered(right, released), kind="honest")
     save("=HYPERLINK(\"evil\")", answered(right, released), kind="honest")
     save(b"student_\xff\xfe", answered(right, released), kind="honest")
+    save("!" * 200, answered(right, released), kind="honest")
+    save("eve\\xff", answered(right, released), kind="honest")  # spelt out: e, v, e, backslash, x, f, f
+    save(b"eve\xff", answered(right, released), kind="honest")  # the same name once its odd byte is escaped
     shapes = dict(right)
     shapes.update({
         "ex02.q1": "import numpy as np\nanswer = np.int64(20)",

@@ -131,6 +131,7 @@ def attacked(tmp_path_factory):
                "kernel_specs": [str(out / ".cache" / "kernels" / "casekit-grader" / "kernel.json")],
                "port": listener.port}
     expected = write_attacks(submissions, targets)
+    CORPUS_NAMES[:] = list(expected)
     before_subs, before_env = tree_snapshot(submissions), environment_snapshot()
     try:
         first, rss = run_cli(submissions, out)
@@ -159,11 +160,17 @@ def test_the_run_finishes_and_writes_every_file(attacked):
 
 
 def _shown(name: str) -> str:
-    """Return a student's name as grades.csv shows it: odd bytes escaped, a formula neutralised."""
-    from casekit.grade.collect import display_name
+    """Return a student's name as grades.csv shows it: odd bytes escaped, made unique, a formula neutralised."""
+    from casekit.grade.collect import unique_name
     from casekit.grade.report import cell
 
-    return cell(display_name(name))
+    taken: dict = {}
+    for folder in sorted(set(CORPUS_NAMES) | {name}):
+        taken[unique_name(folder, taken)] = folder
+    return cell(next(shown for shown, folder in taken.items() if folder == name))
+
+
+CORPUS_NAMES: list[str] = []
 
 
 def test_no_attack_scores_above_the_blank_exercise(attacked):
@@ -199,6 +206,9 @@ def test_specific_attacks_get_the_status_they_deserve(attacked):
         assert rows(student)["ex02.q1"]["status"] == "timeout", rows(student)["ex02.q1"]
     assert "over 8 MB" in rows("giant_message")["ex02.q2"]["message"]
     assert "fork refused" in rows("fork_bomb")["ex02.q2"]["message"]
+    for student in ("unicode_bomb", "unicode_forger"):
+        assert "combining marks" in rows(student)["ex02.q2"]["message"], rows(student)["ex02.q2"]
+    assert "too many values" in rows("json_bomb")["ex02.q1"]["message"]
     assert "disk full" in rows("disk_filler")["ex02.q2"]["message"]
     assert "OSError" in rows("network")["ex02.q1"]["message"] or "Error" in rows("network")["ex02.q1"]["message"]
 
@@ -236,6 +246,8 @@ def test_feedback_pages_never_collide(attacked):
     pages = sorted(p.parent.name for p in (attacked["out"] / "feedback").rglob("ex02.html"))
     assert len(pages) == len(set(pages)) == len(attacked["expected"])
     assert "x_y" in pages and "x%5Cy" in pages
+    assert any(page.startswith("%21%21") and "~" in page for page in pages)
+    assert all(len(page.encode()) <= 120 for page in pages)
 
 
 def test_spreadsheet_formulas_are_neutralised(attacked):

@@ -86,8 +86,10 @@ def grade(submissions: Path, out: Path, jobs: int | None = None, limits: Limits 
     released = _released(kit / "exercises")
 
     # 1. Identify.
-    found = {collect.display_name(d.name): collect.read_folder(d, limits.notebook_mb, limits.cells)
-             for d in collect.students(submissions)}
+    found = {}
+    for folder in collect.students(submissions):
+        name = collect.unique_name(folder.name, found)
+        found[name] = collect.read_folder(folder, limits.notebook_mb, limits.cells, student=name)
     unknown = sorted(set(exercises or []) - set(released))
     if unknown:
         raise ValueError(f"no released exercise {', '.join(unknown)}; the exercises are {', '.join(released)}")

@@ -7,7 +7,11 @@ metadata (``casekit.exercise``), never from its file name: students rename files
 What an honest class hands in is accepted: a notebook saved with a UTF-8 byte-order mark, any folder name (one
 that is not valid UTF-8 is shown with its odd bytes escaped, ``\\xff``). What could trick the grader is refused,
 each with a row saying why: a symbolic link (to the solution, or to a classmate's file), a file over the size
-limit, a notebook with too many cells or nested too deeply to read.
+limit, a notebook with too many cells, or one nested too deeply or holding too many values to read cheaply.
+
+Reading only identifies a submission: its bytes and cells are not kept, so a class of hundreds costs the memory
+of the few notebooks running at a time. ``load`` reads the file again when its turn comes and checks that it is
+the same file.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pathlib import Path
 
 EXERCISE_IN_NAME = re.compile(r"(ex\d{2})")
 EXERCISE_ID = re.compile(r"ex\d{2}")
+MAX_VALUES = 1_000_000  # lists and objects in one notebook's JSON; an honest notebook has a few thousand
 
 
 @dataclass
@@ -29,13 +34,16 @@ class Submission:
 
     student: str
     path: Path
-    raw: bytes = b""
     exercise: str | None = None
-    notebook: object | None = None
+    readable: bool = False  # a notebook of a known exercise; ``load`` gives its bytes and cells when it runs
     problem: str = ""
     sha256: str = ""
     notes: list[str] = field(default_factory=list)
     whole_folder: bool = False  # the problem is the student's folder itself (a link): it stands for every exercise
+
+    @property
+    def name(self) -> str:
+        return display_name(self.path.name)
 
     @property
     def label(self) -> str:
@@ -60,9 +68,25 @@ def display_name(name: str) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def read_folder(student_dir: Path, max_mb: int = 50, max_cells: int = 2000) -> list[Submission]:
+def unique_name(folder: str, taken) -> str:
+    """Return the name a student folder is graded under: ``display_name``, made unique among ``taken``.
+
+    Two folders can show alike (``eve\\xff`` spelt out, and ``eve`` with the byte 0xff); the second gets a short
+    hash of its real name, so neither student's rows are lost.
+
+    >>> unique_name("ann", {}), unique_name("ann", {"ann": []})
+    ('ann', 'ann #49915e0d')
+    """
+    shown = display_name(folder)
+    if shown not in taken:
+        return shown
+    return f"{shown} #{hashlib.sha256(folder.encode('utf-8', 'surrogateescape')).hexdigest()[:8]}"
+
+
+def read_folder(student_dir: Path, max_mb: int = 50, max_cells: int = 2000, student: str | None = None
+                ) -> list[Submission]:
     """Read every file a student handed in; a student folder that is a link gives one refusal for all of it."""
-    student = display_name(student_dir.name)
+    student = student or display_name(student_dir.name)
     subs = [read(student, f, max_mb, max_cells) for f in files_of(student_dir)]
     if student_dir.is_symlink():
         for sub in subs:
@@ -92,8 +116,28 @@ def files_of(student_dir: Path) -> list[Path]:
 
 def read(student: str, path: Path, max_mb: int = 50, max_cells: int = 2000) -> Submission:
     """Read one file as a notebook and identify its exercise; on failure, say why in ``problem``."""
+    try:
+        submission, _, _ = _read(student, path, max_mb, max_cells)
+    except MemoryError:
+        submission = Submission(student, path, problem=f"{display_name(path.name)} is too large to read")
+    return submission
 
-    submission = Submission(student, path)
+
+class Changed(ValueError):
+    """A submission's file is no longer what was read when grading started."""
+
+
+def load(submission: Submission, max_mb: int = 50, max_cells: int = 2000):
+    """Return (bytes, notebook) of a readable submission, read again; raise ``Changed`` if the file changed."""
+    again, raw, notebook = _read(submission.student, submission.path, max_mb, max_cells)
+    if again.sha256 != submission.sha256 or notebook is None:
+        raise Changed(f"{submission.name} changed while the class was being graded; grade again")
+    return raw, notebook
+
+
+def _read(student: str, path: Path, max_mb: int, max_cells: int):
+    """Return (submission, bytes, notebook or None): the work of ``read`` and ``load``."""
+    submission, notebook = Submission(student, path), None
     name = display_name(path.name)
     guess = EXERCISE_IN_NAME.search(path.name)
     submission.exercise = guess.group(1) if guess else None
@@ -102,27 +146,30 @@ def read(student: str, path: Path, max_mb: int = 50, max_cells: int = 2000) -> S
             what = "folder" if path.is_dir() else "file"
             submission.problem = (f"{name} is a symbolic link, not a {what}: hand in the notebook "
                                   "itself (links are never followed)")
-            return submission
+            return submission, b"", None
         size = path.lstat().st_size
         if size > max_mb * 1024 * 1024:
             submission.problem = (f"{name} is {size / 1024 / 1024:.0f} MB, over the limit of "
                                   f"{max_mb} MB; clear the outputs (Edit > Clear Outputs of All Cells) and save")
-            return submission
+            return submission, b"", None
         raw = path.read_bytes()
     except OSError as err:
         submission.problem = f"cannot be read: {err.strerror or err}"
-        return submission
+        return submission, b"", None
     submission.exercise = None
-    submission.raw = raw
     submission.sha256 = hashlib.sha256(raw).hexdigest()
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     if path.suffix != ".ipynb":
         submission.problem = f"{name} is not a notebook (.ipynb); hand in the exercise notebook itself"
         submission.exercise = guess.group(1) if guess else None
-        return submission
+        return submission, b"", None
+    values = raw.count(b"[") + raw.count(b"{")
     if not raw.strip():
         submission.problem = f"{name} is empty"
+    elif values > MAX_VALUES:
+        submission.problem = (f"{name} holds too many values ({values} lists and objects; a notebook has a few "
+                              "thousand) to be read")
     else:
         try:
             data = json.loads(raw.decode("utf-8"))
@@ -134,25 +181,26 @@ def read(student: str, path: Path, max_mb: int = 50, max_cells: int = 2000) -> S
             submission.problem = (f"{name} is not a valid notebook (broken JSON at line {err.lineno}, "
                                   f"column {err.colno}: {err.msg}); it may have been cut off while saving")
         else:
-            submission.notebook, submission.problem = _as_notebook(data, name)
-            if submission.notebook is not None and len(submission.notebook.cells) > max_cells:
-                submission.notebook = None
+            notebook, submission.problem = _as_notebook(data, name)
+            if notebook is not None and len(notebook.cells) > max_cells:
+                notebook = None
                 submission.problem = (f"{name} has {len(data.get('cells', []))} cells, over the limit of "
                                       f"{max_cells}")
-    if submission.notebook is not None:
-        meta = submission.notebook.metadata.get("casekit")
+    if notebook is not None:
+        meta = notebook.metadata.get("casekit")
         exercise = meta.get("exercise") if isinstance(meta, dict) else None
         if not isinstance(exercise, str) or not EXERCISE_ID.fullmatch(exercise):
             submission.problem = (f"{name} is not a casekit exercise notebook (no exercise in its metadata); "
                                   "hand in the notebook from the exercises folder")
-            submission.notebook = None
+            notebook = None
         else:
             submission.exercise = exercise
             if guess and guess.group(1) != exercise:
                 submission.notes.append(f"the file is named {name} but holds exercise {exercise}")
     if submission.exercise is None and guess:
         submission.exercise = guess.group(1)
-    return submission
+    submission.readable = notebook is not None
+    return submission, raw, notebook
 
 
 def _as_notebook(data, name: str):

@@ -35,7 +35,7 @@ def make(found: dict[str, list], wanted: list[str], released: dict, keys: dict[s
             elif sub is None:
                 plan.rows_of[(student, exercise)] = rows_all(student, keys[exercise], "missing",
                                                              f"no notebook of {exercise} was handed in")
-            elif sub.notebook is None:
+            elif not sub.readable:
                 plan.rows_of[(student, exercise)] = rows_all(student, keys[exercise], "invalid", sub.problem)
                 plan.notes_of[(student, exercise)] = sub.notes
             else:
@@ -61,7 +61,7 @@ def rows_all(student: str, key: dict[str, QuestionKey], status: str, message: st
 def choose(subs: list, wanted: list[str]) -> dict:
     """Pick one submission per exercise: a readable notebook before a broken file, then by file name."""
     chosen = {}
-    for sub in sorted(subs, key=lambda s: (s.notebook is None, str(s.path.name))):
+    for sub in sorted(subs, key=lambda s: (not s.readable, str(s.path.name))):
         if sub.exercise in wanted:
             if sub.exercise in chosen:
                 chosen[sub.exercise].notes.append(f"another file for {sub.exercise} was not graded: "

@@ -10,6 +10,7 @@ surrogate is written as an escape instead of stopping the run.
 from __future__ import annotations
 
 import csv
+import hashlib
 import html
 import io
 import re
@@ -48,6 +49,9 @@ def cell(value) -> str:
     return text
 
 
+MAX_FOLDER_BYTES = 120  # well under the 255 bytes a file name may have on common file systems
+
+
 def feedback_path(out: Path, student: str, exercise: str) -> Path:
     """Return where a student's feedback page goes: one folder per student name, never shared by two names."""
     return out / "feedback" / folder_name(student) / f"{exercise}.html"
@@ -57,10 +61,14 @@ def folder_name(name: str) -> str:
     """Return a folder name for a student that no other name maps to: unsafe characters become ``%XX``.
 
     Letters of any script, digits, spaces and ``-_.,()'`` stay; ``%`` itself is escaped, so the mapping is
-    one-to-one; a leading dot is escaped so that no page is hidden.
+    one-to-one; a leading dot is escaped so that no page is hidden. A name whose folder would pass
+    ``MAX_FOLDER_BYTES`` is cut and ends with ``~`` and a hash of the whole name (``~`` is otherwise escaped,
+    so a cut name never equals another student's).
 
     >>> folder_name("x_y"), folder_name("x\\\\y"), folder_name("Zoë 张"), folder_name("../up")
     ('x_y', 'x%5Cy', 'Zoë 张', '%2E.%2Fup')
+    >>> len(folder_name("!" * 200).encode()) <= MAX_FOLDER_BYTES
+    True
     """
     out = []
     for i, char in enumerate(name):
@@ -68,7 +76,12 @@ def folder_name(name: str) -> str:
             out.append(char)
         else:
             out.append("".join(f"%{b:02X}" for b in char.encode("utf-8", "surrogateescape")))
-    return "".join(out) or "%"
+    folder = "".join(out) or "%"
+    if len(folder.encode("utf-8")) <= MAX_FOLDER_BYTES:
+        return folder
+    digest = hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    cut = folder.encode("utf-8")[: MAX_FOLDER_BYTES - 17].decode("utf-8", "ignore")
+    return cut.rsplit("%", 1)[0] + "~" + digest if "%" in cut[-2:] else cut + "~" + digest
 
 
 def write_all(out: Path, rows_of: dict, notes_of: dict, keys: dict[str, dict[str, QuestionKey]],

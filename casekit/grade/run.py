@@ -244,18 +244,45 @@ async def run_all(todo: list, released: dict, keys: dict, limits: Limits, jobs: 
         progress(f"[{done}/{len(todo)}] {sub.label}")
         return result
 
-    return await asyncio.gather(*(one(sub) for sub in todo))
+    return score_all(todo, await asyncio.gather(*(one(sub) for sub in todo)), keys)
+
+
+def score_all(todo: list, results: list, keys: dict) -> list[tuple[list, list[str], dict]]:
+    """Turn each run's outcome into (rows, notes, wrong answers); a run that could not start already has rows."""
+    from casekit.grade import plan, score
+
+    scored = []
+    for sub, (outcome, notes, _) in zip(todo, results):
+        key = keys[sub.exercise]
+        if isinstance(outcome, list):
+            scored.append((outcome, notes, {}))
+            continue
+        try:
+            rows, wrongs = score.rows_of(sub.student, sub.exercise, key, outcome)
+            scored.append((rows, notes + outcome.notes, wrongs))
+        except Exception as err:  # noqa: BLE001 - a value no check foresaw costs only this submission's rows
+            message = f"this notebook could not be scored ({type(err).__name__}); ask your instructor"
+            scored.append((plan.rows_all(sub.student, key, "error", message), notes, {}))
+    return scored
 
 
 async def grade_submission(sub, released_nb, key: dict, limits: Limits, slot: int = 0,
-                           sandboxed: bool = True) -> tuple[list, list[str], dict]:
-    """Run and score one submission; return its rows, notes and wrong answers. Never raises for a bad notebook."""
-    from casekit.grade import plan, score
+                           sandboxed: bool = True) -> tuple:
+    """Run one submission; return (outcome, notes, None), or (rows, notes, None) when it cannot run. Never raises.
+
+    Scoring waits until every kernel has finished (``score_all``), so no work of the grader's, however long a
+    hostile value makes it, can eat into a running kernel's deadlines.
+    """
+    from casekit.grade import collect, plan
 
     try:
-        outcome = await run(released_nb, sub.raw, sub.notebook, limits, slot, sandboxed)
-        rows, wrongs = score.rows_of(sub.student, sub.exercise, key, outcome)
-        return rows, sub.notes + outcome.notes, wrongs
+        raw, notebook = collect.load(sub, limits.notebook_mb, limits.cells)
+    except collect.Changed as err:
+        return plan.rows_all(sub.student, key, "invalid", str(err)), sub.notes, None
+    except (OSError, MemoryError) as err:
+        return plan.rows_all(sub.student, key, "invalid", f"cannot be read again ({type(err).__name__})"), sub.notes, None
+    try:
+        return await run(released_nb, raw, notebook, limits, slot, sandboxed), sub.notes, None
     except Exception as err:  # noqa: BLE001 - whatever this notebook does, it costs only its own rows
         message = f"this notebook could not be graded ({type(err).__name__}); ask your instructor"
-        return plan.rows_all(sub.student, key, "error", message), sub.notes, {}
+        return plan.rows_all(sub.student, key, "error", message), sub.notes, None
