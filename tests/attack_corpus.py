@@ -260,6 +260,13 @@ get_ipython().events.register("pre_run_cell", _forge)
     save("huge_print", answered({"ex02.q1": "print('x' * 150_000_000)"}, released))
     save("giant_message", answered({"ex02.q2": "get_ipython().display_pub.publish({'text/plain': 'x' * 100_000_000})"},
                                    released))
+    save("message_flood", answered({"ex02.q2": """import threading
+def _flood():
+    publish = get_ipython().display_pub.publish
+    for i in range(10 ** 7):
+        publish({"text/plain": "x"})
+threading.Thread(target=_flood, daemon=True).start()
+_flood()"""}, released))
     save("fork_bomb", answered({"ex02.q2": '''import os, time
 try:
     for _ in range(100_000):

@@ -60,6 +60,7 @@ class Caps:
     notebook_seconds: float
     message_mb: int = 8  # a larger message from the kernel ends the run of this submission
     text_chars: int = 1_000_000  # characters kept of a report cell's printed text
+    cell_messages: int = 5_000  # messages one cell may send (an honest cell sends a few dozen)
     tmp_mb: int = 256  # size of the sandbox's /tmp, in memory
 
 
@@ -105,6 +106,7 @@ class _Kernel:
         self.context = self.sockets = self.monitors = None
         self.stderr = b""
         self._stderr_task = None
+        self.messages = 0  # messages received during the current cell
 
     # --- starting ------------------------------------------------------------------------------------------------
 
@@ -216,7 +218,7 @@ class _Kernel:
             "code": code, "silent": False, "store_history": False, "user_expressions": {},
             "allow_stdin": False, "stop_on_error": False})
         cell_end = min(deadline, time.monotonic() + self.caps.cell_seconds)
-        self._pending = msg_id
+        self._pending, self.messages = msg_id, 0
         while True:
             channel, msg = await self._receive(cell_end)
             if msg is None:
@@ -293,6 +295,10 @@ class _Kernel:
             for name, sock in self.sockets.items():
                 if sock in ready:
                     frames = await sock.recv_multipart()
+                    self.messages += 1
+                    if self.messages > self.caps.cell_messages:
+                        raise Stop("error", f"not reached: the kernel sent the grader more than "
+                                            f"{self.caps.cell_messages} messages during one cell, so grading stopped")
                     return name, self._parse(name, frames)
 
     def _parse(self, channel: str, frames: list[bytes]):
