@@ -320,6 +320,9 @@ def deserialise(data: dict):
     return Unsupported(str(data.get("type", "?"))[:60])
 
 
+MAX_INDEX_LEVELS, MAX_COLUMNS = 16, 1000  # a reported table with more is refused (building it would be slow)
+
+
 def _table(table) -> dict:
     import pandas as pd
 
@@ -341,6 +344,8 @@ def _untable(kind: str, table: dict):
     rows = [[_unplain(v) for v in row] for row in table["rows"]]
     if len(names) != len(levels) or not levels or any(len(level) != len(rows) for level in levels):
         raise ValueError("index and rows differ in length")
+    if len(levels) > MAX_INDEX_LEVELS or len(columns) > MAX_COLUMNS:
+        raise ValueError("more index levels or columns than any answer has")
     if any(len(row) != len(columns) for row in rows):
         raise ValueError("a row has the wrong number of cells")
     if len(levels) == 1:

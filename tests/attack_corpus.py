@@ -39,6 +39,11 @@ def with_cell_before(nb, question: str, source: str):
     return nb
 
 
+def _wrong_answers() -> dict[str, str]:
+    nb = nbformat.read(KIT / "solutions" / "ex02_timeline.ipynb", as_version=4)
+    return {q.id: f"answer = {q.wrong[0]['code']}" for q in build.questions(nb) if not q.free}
+
+
 def stolen_answers() -> dict[str, str]:
     """Answer cells that take each answer from a dict ``stolen`` the attack filled (NameError if it did not)."""
     return {q: f"answer = stolen[{q!r}]" for q in EX02_QUESTIONS}
@@ -256,6 +261,35 @@ def _forge(info):
 get_ipython().events.register("pre_run_cell", _forge)
 '''))
 
+    save("header_freezer", with_cell_before(released, "ex02.q1", '''
+import json, hmac, hashlib, uuid
+_k = get_ipython().kernel
+_bulk = ["2020-01-01T00:00:00.1"] * 160000  # slow to parse as dates, and over the grader's header cap
+def _one(parent_id):
+    header = json.dumps({"msg_id": uuid.uuid4().hex, "msg_type": "status", "username": "k",
+                         "session": _k.session.session, "date": "2020-01-01T00:00:00Z", "version": "5.3",
+                         "pad": _bulk}).encode()
+    parent = json.dumps({"msg_id": parent_id, "msg_type": "execute_request", "pad": _bulk}).encode()
+    meta, content = b"{}", json.dumps({"execution_state": "idle"}).encode()
+    sig = hmac.new(_k.session.key, header + parent + meta + content, hashlib.sha256).hexdigest().encode()
+    return [b"kernel.status", b"<IDS|MSG>", sig, header, parent, meta, content]
+_current = _k.get_parent("shell")["header"]["msg_id"]
+_prefix, _, _n = _current.rpartition("_")
+_guesses = [f"{_prefix}_{int(_n) + i}" for i in range(1, 14)] if _n.isdigit() else []
+for _id in [_current] + _guesses:
+    _k.iopub_socket.send_multipart(_one(_id))
+'''))
+    save("slow_frame", with_cell_before(released, "ex02.q7", '''
+import json, re
+def _forge(info):
+    token = re.search(r"'(@@casekit-[0-9a-f]+@@)'", info.raw_cell or "")
+    if token and "ex02.q7" in info.raw_cell:
+        table = {"index": [[]] * 124000, "index_names": [None] * 124000, "rows": [], "columns": ["id", "status"],
+                 "name": None}
+        print(token.group(1) + json.dumps({"question": "ex02.q7", "value": {"kind": "DataFrame", "value": table}}))
+get_ipython().events.register("pre_run_cell", _forge)
+'''))
+
     # --- resources -----------------------------------------------------------------------------------------------
     save("huge_print", answered({"ex02.q1": "print('x' * 150_000_000)"}, released))
     save("giant_message", answered({"ex02.q2": "get_ipython().display_pub.publish({'text/plain': 'x' * 100_000_000})"},
@@ -301,6 +335,9 @@ except OSError as err:
     save("!" * 200, answered(right, released), kind="honest")
     save("eve\\xff", answered(right, released), kind="honest")  # spelt out: e, v, e, backslash, x, f, f
     save(b"eve\xff", answered(right, released), kind="honest")  # the same name once its odd byte is escaped
+    import hashlib
+    squatter = "eve\\xff #" + hashlib.sha256(b"eve\xff").hexdigest()[:8]  # the name the byte folder would get
+    save(squatter, answered(_wrong_answers(), released))
     shapes = dict(right)
     shapes.update({
         "ex02.q1": "import numpy as np\nanswer = np.int64(20)",

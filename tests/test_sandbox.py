@@ -210,6 +210,7 @@ def test_specific_attacks_get_the_status_they_deserve(attacked):
         assert "combining marks" in rows(student)["ex02.q2"]["message"], rows(student)["ex02.q2"]
     assert "too many values" in rows("json_bomb")["ex02.q1"]["message"]
     assert "more than 5000 messages" in rows("message_flood")["ex02.q2"]["message"]
+    assert "could not be read" in rows("slow_frame")["ex02.q7"]["message"]
     assert "disk full" in rows("disk_filler")["ex02.q2"]["message"]
     assert "OSError" in rows("network")["ex02.q1"]["message"] or "Error" in rows("network")["ex02.q1"]["message"]
 

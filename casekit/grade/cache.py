@@ -45,7 +45,14 @@ def load(cache: Path, sub, print_: list) -> dict:
 
 
 def store(cache: Path, sub, print_: list, rows: list[Row], notes: list[str], wrongs: dict) -> None:
-    """Write ``sub``'s result to the cache."""
+    """Write ``sub``'s result to the cache, unless a row is an error or a timeout.
+
+    Those may have causes outside the notebook (a machine under load, a classmate's kernel that slowed the run),
+    so ``--resume`` grades such a notebook again rather than keep its rows.
+    """
+    if any(row.status in ("error", "timeout") for row in rows):
+        _path(cache, sub).unlink(missing_ok=True)
+        return
     data = {"fingerprint": print_, "rows": [asdict(r) for r in rows], "notes": notes, "wrongs": wrongs}
     report.write_atomic(_path(cache, sub), json.dumps(data, ensure_ascii=True, indent=1))
 

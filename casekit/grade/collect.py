@@ -25,6 +25,7 @@ from pathlib import Path
 
 EXERCISE_IN_NAME = re.compile(r"(ex\d{2})")
 EXERCISE_ID = re.compile(r"ex\d{2}")
+MAX_FILES = 50  # files read per student folder
 MAX_VALUES = 1_000_000  # lists and objects in one notebook's JSON; an honest notebook has a few thousand
 
 
@@ -78,16 +79,22 @@ def unique_name(folder: str, taken) -> str:
     ('ann', 'ann #49915e0d')
     """
     shown = display_name(folder)
-    if shown not in taken:
-        return shown
-    return f"{shown} #{hashlib.sha256(folder.encode('utf-8', 'surrogateescape')).hexdigest()[:8]}"
+    digest = hashlib.sha256(folder.encode("utf-8", "surrogateescape")).hexdigest()
+    name, length = shown, 8
+    while name in taken:  # a folder may even be named like another's made-unique name
+        name, length = f"{shown} #{digest[:length]}", length + 8
+    return name
 
 
 def read_folder(student_dir: Path, max_mb: int = 50, max_cells: int = 2000, student: str | None = None
                 ) -> list[Submission]:
     """Read every file a student handed in; a student folder that is a link gives one refusal for all of it."""
     student = student or display_name(student_dir.name)
-    subs = [read(student, f, max_mb, max_cells) for f in files_of(student_dir)]
+    files = files_of(student_dir)
+    subs = [read(student, f, max_mb, max_cells) for f in files[:MAX_FILES]]
+    if len(files) > MAX_FILES:
+        subs.append(Submission(student, student_dir / "…", problem=f"the folder holds {len(files)} files; only the "
+                                                                   f"first {MAX_FILES} by name were read"))
     if student_dir.is_symlink():
         for sub in subs:
             sub.whole_folder = True
