@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     grader.add_argument("--timeout", type=int, default=30, help="seconds a single cell may run (default 30)")
     grader.add_argument("--notebook-timeout", type=int, default=300, help="seconds a whole notebook may run (default 300)")
     grader.add_argument("--memory", type=int, default=2048, help="memory cap per kernel in MB (default 2048)")
-    grader.add_argument("--resume", action="store_true", help="skip submissions already graded and unchanged")
+    grader.add_argument("--resume", action="store_true", help="skip submissions already graded and unchanged (errors and timeouts are graded again)")
     grader.add_argument("--exercise", action="append", metavar="exNN",
                         help="grade only this exercise (repeat for several); default: every exercise found")
     grader.add_argument("--max-processes", type=int, default=128,
