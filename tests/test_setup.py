@@ -81,3 +81,14 @@ def test_notebooks_are_stored_clean_so_diffs_stay_readable():
         for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
             if cell["cell_type"] == "code":
                 assert cell["outputs"] == [] and cell["execution_count"] is None, path.name
+
+
+def test_make_lab_serves_the_whole_kit_and_opens_the_start_page():
+    """Rooted at the kit (not at notebooks/), so the lessons' links to ../exercises/ open the exercises."""
+    import subprocess
+
+    kit = Path(__file__).resolve().parents[1]
+    dry = subprocess.run(["make", "-n", "-C", str(kit), "lab"], capture_output=True, text=True, check=True).stdout
+    assert f'--ServerApp.root_dir="{kit}"' in dry
+    assert "--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb" in dry
+    assert (kit / "notebooks" / "00_start_here.ipynb").is_file()
