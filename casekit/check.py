@@ -34,6 +34,20 @@ RECORD_ENV = "CASEKIT_RECORD"
 _KEYS = "keys"
 
 
+def _previous_cell_failed() -> bool:
+    """Return True when this runs in IPython and the cell run before the current one raised an error.
+
+    Without this, ``answer = seems`` (a NameError) followed by its check would judge the answer left over from an
+    earlier try, and could print a tick next to an error.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with the kit's dependencies
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "last_execution_succeeded", True) is False
+
+
 class UnknownExercise(LookupError):
     """No key exists for this exercise: the exercise name is wrong, or the exercises were not built."""
 
@@ -85,6 +99,10 @@ class Checker:
         """Print one verdict line for ``value`` as the answer to ``question``."""
         if self.key is None:
             print(f"{SYMBOLS['error']} {question}: cannot check: {self.missing}.")
+            return
+        if _previous_cell_failed():
+            print(f"{SYMBOLS['error']} {question}: the cell you ran just before this check stopped with an error, "
+                  "so it did not set a new answer. Fix that cell and run it, then run this check again.")
             return
         status, message = verdict(self.key, question, value)
         if status != "error":

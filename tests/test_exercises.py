@@ -167,6 +167,26 @@ def test_a_missing_key_is_reported_in_the_notebook_not_a_crash(capsys):
     assert "cannot check: no answer key for exercise 'ex99'" in capsys.readouterr().out
 
 
+def test_a_check_after_a_failed_answer_cell_does_not_judge_the_old_answer(capsys):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    try:
+        shell.run_cell('from casekit.check import Checker\ncheck = Checker("ex02")')
+        shell.run_cell('answer = "b"')
+        shell.run_cell('check("ex02.q2", answer)')
+        assert "ex02.q2: correct" in capsys.readouterr().out
+        shell.run_cell("answer = seems")  # a NameError: the earlier, right answer is still in ``answer``
+        shell.run_cell('check("ex02.q2", answer)')
+        last = capsys.readouterr().out.strip().splitlines()[-1]
+        assert "stopped with an error" in last and "correct" not in last
+        shell.run_cell('answer = "b"')
+        shell.run_cell('check("ex02.q2", answer)')
+        assert "ex02.q2: correct" in capsys.readouterr().out
+    finally:
+        InteractiveShell.clear_instance()
+
+
 @pytest.mark.parametrize("spec, value, canonical", [
     ({"type": "number", "decimals": 1}, 12.345, "12.3"),
     ({"type": "number"}, -0.2, "0"),
