@@ -26,7 +26,7 @@ def key_print(key: dict[str, QuestionKey]) -> str:
 
 def fingerprint(sub, key_fingerprint: str, limits, sandboxed: bool) -> list:
     """Return what a cached result depends on."""
-    return [GRADER_VERSION, sub.sha256, key_fingerprint, asdict(limits), sub.label.split("/", 1)[-1], sandboxed]
+    return [GRADER_VERSION, sub.sha256, key_fingerprint, asdict(limits), sub.name, sandboxed]
 
 
 def load(cache: Path, sub, print_: list) -> dict:

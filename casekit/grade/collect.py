@@ -44,11 +44,13 @@ class Submission:
 
     @property
     def name(self) -> str:
+        """The file's name, printable."""
         return display_name(self.path.name)
 
     @property
     def label(self) -> str:
-        return f"{self.student}/{display_name(self.path.name)}"
+        """``student/file``, as the progress lines show it."""
+        return f"{self.student}/{self.name}"
 
 
 def students(root: Path) -> list[Path]:

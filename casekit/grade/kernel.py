@@ -21,10 +21,7 @@ import os
 import resource
 import sys
 
-try:
-    from ipykernel.iostream import OutStream as _OutStream
-except ImportError:  # pragma: no cover - ipykernel is a dependency of jupyterlab
-    _OutStream = object
+from ipykernel.iostream import OutStream
 
 
 def apply_limits() -> None:
@@ -40,7 +37,7 @@ def apply_limits() -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-class CappedOutStream(_OutStream):
+class CappedOutStream(OutStream):
     """ipykernel's stdout/stderr stream, keeping at most ``CASEKIT_GRADE_OUTPUT_CHARS`` characters per cell."""
 
     def __init__(self, *args, **kwargs):

@@ -43,7 +43,7 @@ def make(found: dict[str, list], wanted: list[str], released: dict, keys: dict[s
         for sub in subs:
             if sub.exercise in wanted or sub.whole_folder:
                 continue
-            name = sub.label.split("/", 1)[-1]
+            name = sub.name
             reason = sub.problem or (f"{name} holds exercise {sub.exercise}, which is not among the exercises being "
                                      f"graded ({', '.join(wanted)})" if sub.exercise in released
                                      else f"{name} holds exercise {sub.exercise}, which has no key")
@@ -65,7 +65,7 @@ def choose(subs: list, wanted: list[str]) -> dict:
         if sub.exercise in wanted:
             if sub.exercise in chosen:
                 chosen[sub.exercise].notes.append(f"another file for {sub.exercise} was not graded: "
-                                                  f"{sub.label.split('/', 1)[-1]}")
+                                                  f"{sub.name}")
             else:
                 chosen[sub.exercise] = sub
     return chosen

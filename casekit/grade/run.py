@@ -59,15 +59,14 @@ def graded_notebook(released, student, token: str):
             answers[qid] = cell
             extras.setdefault(qid, []).extend(pending)
             pending = []
-        elif (cell.cell_type == "code" and cell.get("id") not in released_ids and not _is_check(cell)
-              and "check.progress()" not in cell.source):
+        elif cell.cell_type == "code" and cell.get("id") not in released_ids and not _is_check(cell):
             pending.append(cell)
     graded = copy.deepcopy(released)
     cells = []
     for cell in graded.cells:
         if cell.cell_type != "code":
             continue
-        if _is_check(cell) or "check.progress()" in cell.source:
+        if _is_check(cell):
             continue
         qid = cell.metadata.get("casekit", {}).get("question")
         if qid is None:
@@ -97,6 +96,8 @@ def _plain_cells(student):
     A question id or nbgrader flag of another type (a list, a number) is dropped, a source that is not text is
     emptied: the cell then counts as an extra cell of the student's, which is what it is.
     """
+    import nbformat
+
     student = copy.copy(student)
     cells = []
     for cell in student.get("cells") or []:
@@ -109,7 +110,7 @@ def _plain_cells(student):
             meta.pop("casekit", None)
         if not isinstance(meta.get("nbgrader"), dict):
             meta.pop("nbgrader", None)
-        cell["metadata"] = type(cell.get("metadata", {}))(meta) if isinstance(cell.get("metadata"), dict) else meta
+        cell["metadata"] = nbformat.NotebookNode(meta)
         if not isinstance(cell.get("source"), str):
             cell["source"] = ""
         if not isinstance(cell.get("id"), (str, type(None))):
@@ -122,7 +123,9 @@ def _plain_cells(student):
 
 
 def _is_check(cell) -> bool:
-    return bool(cell.metadata.get("nbgrader", {}).get("grade")) and cell.cell_type == "code"
+    """Return True for a check cell (nbgrader's graded cell) or the ``check.progress()`` cell: never run here."""
+    return cell.cell_type == "code" and (bool(cell.metadata.get("nbgrader", {}).get("grade"))
+                                         or "check.progress()" in cell.source)
 
 
 def _fresh(source: str, role: str = ""):
@@ -151,7 +154,7 @@ async def run(released, submission: bytes, student_nb, limits: Limits, slot: int
                                "CASEKIT_GRADE_FILE_MB": str(limits.file_mb),
                                "CASEKIT_GRADE_PROCESSES": str(limits.processes),
                                "CASEKIT_GRADE_OUTPUT_CHARS": str(OUTPUT_CAP),
-                               "CASEKIT_DATA": sandbox.Mounts.for_this_python().data_dir})
+                               "CASEKIT_DATA": sandbox.mounts().data_dir})
     caps = session.Caps(cell_seconds=limits.cell_seconds, notebook_seconds=limits.notebook_seconds,
                         message_mb=limits.message_mb, tmp_mb=limits.tmp_mb)
     conversation = await session.run_cells(cells, submission, env, caps, slot, sandboxed)
@@ -223,7 +226,8 @@ def _problem_of(result) -> tuple[str, str] | None:
 
 async def run_all(todo: list, released: dict, keys: dict, limits: Limits, jobs: int, progress,
                   sandboxed: bool = True) -> list[tuple[list, list[str], dict]]:
-    """Grade the submissions in ``todo``, ``jobs`` at a time; return (rows, notes, wrong answers) for each, in order.
+    """Run the submissions in ``todo``, ``jobs`` at a time, then score them; return (rows, notes, wrong answers)
+    for each, in order.
 
     Each running submission has a slot of its own (0 to jobs-1), which gives its sandbox its own uid.
     """
@@ -236,8 +240,8 @@ async def run_all(todo: list, released: dict, keys: dict, limits: Limits, jobs: 
         nonlocal done
         slot = await slots.get()
         try:
-            result = await grade_submission(sub, released[sub.exercise][1], keys[sub.exercise], limits, slot,
-                                            sandboxed)
+            result = await run_submission(sub, released[sub.exercise][1], keys[sub.exercise], limits, slot,
+                                          sandboxed)
         finally:
             slots.put_nowait(slot)
         done += 1
@@ -252,23 +256,22 @@ def score_all(todo: list, results: list, keys: dict) -> list[tuple[list, list[st
     from casekit.grade import plan, score
 
     scored = []
-    for sub, (outcome, notes, _) in zip(todo, results):
+    for sub, outcome in zip(todo, results):
         key = keys[sub.exercise]
         if isinstance(outcome, list):
-            scored.append((outcome, notes, {}))
+            scored.append((outcome, sub.notes, {}))
             continue
         try:
             rows, wrongs = score.rows_of(sub.student, sub.exercise, key, outcome)
-            scored.append((rows, notes + outcome.notes, wrongs))
+            scored.append((rows, sub.notes + outcome.notes, wrongs))
         except Exception as err:  # noqa: BLE001 - a value no check foresaw costs only this submission's rows
             message = f"this notebook could not be scored ({type(err).__name__}); ask your instructor"
-            scored.append((plan.rows_all(sub.student, key, "error", message), notes, {}))
+            scored.append((plan.rows_all(sub.student, key, "error", message), sub.notes, {}))
     return scored
 
 
-async def grade_submission(sub, released_nb, key: dict, limits: Limits, slot: int = 0,
-                           sandboxed: bool = True) -> tuple:
-    """Run one submission; return (outcome, notes, None), or (rows, notes, None) when it cannot run. Never raises.
+async def run_submission(sub, released_nb, key: dict, limits: Limits, slot: int = 0, sandboxed: bool = True):
+    """Run one submission; return its ``Outcome``, or its rows when it cannot run. Never raises.
 
     Scoring waits until every kernel has finished (``score_all``), so no work of the grader's, however long a
     hostile value makes it, can eat into a running kernel's deadlines.
@@ -278,11 +281,11 @@ async def grade_submission(sub, released_nb, key: dict, limits: Limits, slot: in
     try:
         raw, notebook = collect.load(sub, limits.notebook_mb, limits.cells)
     except collect.Changed as err:
-        return plan.rows_all(sub.student, key, "invalid", str(err)), sub.notes, None
+        return plan.rows_all(sub.student, key, "invalid", str(err))
     except (OSError, MemoryError) as err:
-        return plan.rows_all(sub.student, key, "invalid", f"cannot be read again ({type(err).__name__})"), sub.notes, None
+        return plan.rows_all(sub.student, key, "invalid", f"cannot be read again ({type(err).__name__})")
     try:
-        return await run(released_nb, raw, notebook, limits, slot, sandboxed), sub.notes, None
+        return await run(released_nb, raw, notebook, limits, slot, sandboxed)
     except Exception as err:  # noqa: BLE001 - whatever this notebook does, it costs only its own rows
         message = f"this notebook could not be graded ({type(err).__name__}); ask your instructor"
-        return plan.rows_all(sub.student, key, "error", message), sub.notes, None
+        return plan.rows_all(sub.student, key, "error", message)

@@ -29,6 +29,7 @@ through ``/proc/<pid>/root`` of the sandbox's first process: the path ``socket_r
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -77,6 +78,18 @@ class Mounts:
                 continue
             folders.append(folder)
         return cls(tuple(folders), str(locate.data_dir().resolve()))
+
+
+def mounts() -> Mounts:
+    """Return ``Mounts.for_this_python()``, worked out once for each data folder ``$CASEKIT_DATA`` names."""
+    from casekit import locate
+
+    return _mounts(os.environ.get(locate.ENV_VAR))
+
+
+@functools.cache
+def _mounts(_data_override: str | None) -> Mounts:
+    return Mounts.for_this_python()
 
 
 def environment(extra: dict[str, str]) -> dict[str, str]:
@@ -184,7 +197,7 @@ def _probe(bwrap: str) -> str:
         sub.chmod(0o644)
         read_end, write_end = os.pipe()
         argv = command([sys.executable, "-c", "import casekit, os; print('sandbox ok', os.getuid())"],
-                       environment({}), conn, sub, slot=0, tmp_mb=16, mounts=Mounts.for_this_python(),
+                       environment({}), conn, sub, slot=0, tmp_mb=16, mounts=mounts(),
                        info_fd=write_end, bwrap=found)
         try:
             done = subprocess.run(argv, pass_fds=[write_end], capture_output=True, text=True, timeout=60,

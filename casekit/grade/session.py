@@ -30,6 +30,8 @@ from pathlib import Path
 
 from casekit.grade import sandbox
 
+KERNEL_DIED = ("not reached: the kernel died (the notebook called os._exit, crashed, or ran out of "
+               "memory)")
 INTERRUPT_GRACE = 3.0  # seconds an interrupted cell gets to stop before the sandbox is killed
 STARTUP_SECONDS = 60.0  # seconds a kernel gets to answer its first request
 
@@ -155,7 +157,7 @@ class _Kernel:
         if self.sandboxed:
             read_end, write_end = os.pipe()
             argv = sandbox.command(kernel_argv, self.env, conn, sub, self.slot, self.caps.tmp_mb,
-                                   sandbox.Mounts.for_this_python(), info_fd=write_end)
+                                   sandbox.mounts(), info_fd=write_end)
             try:
                 self.process = await asyncio.create_subprocess_exec(
                     *argv, pass_fds=[write_end], stdin=asyncio.subprocess.DEVNULL,
@@ -186,6 +188,9 @@ class _Kernel:
             self.monitors.append(sock.get_monitor_socket(zmq.EVENT_DISCONNECTED))
             sock.connect(f"ipc://{where}/kernel-ipc-{ports[name + '_port']}")
             self.sockets[name] = sock
+        self.poller = zmq.asyncio.Poller()  # one poller for the whole conversation: messages are the hot path
+        for sock in self.monitors + list(self.sockets.values()):
+            self.poller.register(sock, zmq.POLLIN)
         await self._handshake(deadline)
 
     async def _read_info(self, fd: int, deadline: float) -> int:
@@ -296,27 +301,17 @@ class _Kernel:
         Raises ``Stop`` when the kernel died or broke its connection (for instance by sending a message larger
         than the cap, which makes ZeroMQ drop the connection).
         """
-        import zmq
-        import zmq.asyncio
-
-        poller = zmq.asyncio.Poller()
-        for sock in self.monitors:
-            poller.register(sock, zmq.POLLIN)
-        for sock in self.sockets.values():
-            poller.register(sock, zmq.POLLIN)
         while True:
             wait = until - time.monotonic()
             if wait <= 0:
                 return None, None
-            ready = dict(await poller.poll(timeout=min(wait, 0.25) * 1000))
+            ready = dict(await self.poller.poll(timeout=min(wait, 0.25) * 1000))
             if self.process.returncode is not None:
-                raise Stop("error", "not reached: the kernel died (the notebook called os._exit, crashed, or ran "
-                                    "out of memory)")
+                raise Stop("error", KERNEL_DIED)
             if any(sock in ready for sock in self.monitors):
                 await asyncio.sleep(0.05)
                 if self.process.returncode is not None:
-                    raise Stop("error", "not reached: the kernel died (the notebook called os._exit, crashed, or "
-                                        "ran out of memory)")
+                    raise Stop("error", KERNEL_DIED)
                 raise Stop("error", f"not reached: the kernel sent the grader a message over "
                                     f"{self.caps.message_mb} MB (or broke its connection), so grading stopped")
             for name, sock in self.sockets.items():
