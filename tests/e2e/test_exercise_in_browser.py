@@ -5,8 +5,12 @@ from __future__ import annotations
 from browser import open_notebook, screenshot, wait_idle
 
 
-def answer(page, question_text: str, code: str) -> str:
-    """Type ``code`` into the answer cell under the prompt containing ``question_text``, run it and its check."""
+def answer(page, question_text: str, code: str, separately: bool = False) -> str:
+    """Type ``code`` into the answer cell under the prompt containing ``question_text``, run it and its check.
+
+    ``separately`` waits for the answer cell before running the check, as a student does after an error
+    (JupyterLab drops cells queued behind one that raised).
+    """
     cells = page.locator(".jp-Notebook .jp-Cell")
     count = cells.count()
     start = next(i for i in range(count) if question_text in cells.nth(i).inner_text())
@@ -16,6 +20,8 @@ def answer(page, question_text: str, code: str) -> str:
     page.keyboard.press("Control+A")
     page.keyboard.type(code)
     page.keyboard.press("Shift+Enter")
+    if separately:
+        wait_idle(page)
     page.keyboard.press("Shift+Enter")
     wait_idle(page)
     return cells.nth(answer_cell + 1).locator(".jp-OutputArea-output").inner_text()
@@ -31,3 +37,6 @@ def test_right_and_wrong_answers_get_their_verdicts(page, lab):
     right = answer(page, "Q1 (1 point)", 'answer = (pd.Timestamp("2022-02-24") - pd.Timestamp("2022-02-04")).days')
     assert "ex02.q1: correct." in right
     screenshot(page, "exercise-right-answer")
+    broken = answer(page, "Q1 (1 point)", "answer = seems", separately=True)  # a NameError; the right answer is still in ``answer``
+    assert "stopped with an error" in broken and "correct" not in broken
+    screenshot(page, "exercise-answer-cell-error")
