@@ -2,7 +2,10 @@
 
 Commands:
   validate          check every table of the case data; print each problem with its file, row and column.
-  build-exercises   write exercises/ and the hashed keys from solutions/ (--check: only say what is stale).
+  build-exercises   write exercises/ and the hashed keys from solutions/ (--check: only say what is stale;
+                    --mode assessed --out DIR: the assessed release, with no answer in it).
+  course-secret     create the course secret on first use (keys and variants of your course); print where it is.
+  key               print one student's variant of an exercise: each question's text, accepted answers, points.
   build-navigation  rewrite the navigation bars of the lesson notebooks from casekit.lessons.
   build-site        run the lessons and write the static HTML edition (default: site/).
   collect           turn a Canvas or Moodle bulk download into the class folder SUBMISSIONS/<student>/<exercise>.ipynb.
@@ -32,19 +35,76 @@ def _validate(_args: argparse.Namespace) -> int:
 
 
 def _build_exercises(args: argparse.Namespace) -> int:
-    from casekit import build
+    from casekit import build, course
 
     try:
         if args.check:
+            if args.mode != "practice" or args.out:
+                print("build-exercises: --check compares the kit's own practice release; leave out --mode and "
+                      "--out", file=sys.stderr)
+                return 2
             stale = build.check_built()
             for line in stale:
                 print(line)
             print("exercises are up to date" if not stale else f"{len(stale)} stale file(s)")
             return 1 if stale else 0
-        build.build(only=args.only or None)
-    except build.BuildError as err:
+        build.build(only=args.only or None, mode=args.mode, out=Path(args.out) if args.out else None)
+    except (build.BuildError, course.CourseSecretError) as err:
         print(f"build-exercises: {err}", file=sys.stderr)
         return 2
+    return 0
+
+
+def _course_secret(_args: argparse.Namespace) -> int:
+    from casekit import course
+
+    path, created = course.create()
+    print(f"{'created' if created else 'using'} the course secret {path}")
+    print("Keep it out of the repository and away from students; back it up: the releases you hand out and the "
+          "grader must use the same secret.")
+    return 0
+
+
+def _key(args: argparse.Namespace) -> int:
+    import json
+
+    from casekit import build, course, questions
+    from casekit.grade.score import exercise_key, solution_of
+
+    problem = questions.student_problem(args.student)
+    if problem:
+        print(f"key: the student id {args.student!r} cannot be used: {problem.split(':')[0]}", file=sys.stderr)
+        return 2
+    try:
+        secret = course.load()
+        solutions = Path(args.solutions) if args.solutions else build.kit_root() / "solutions"
+        key = exercise_key(solution_of(solutions, args.exercise), secret)
+    except (FileNotFoundError, build.BuildError, course.CourseSecretError) as err:
+        print(f"key: {err}", file=sys.stderr)
+        return 2
+    result = {"exercise": args.exercise, "student": args.student, "questions": []}
+    for q in key.values():
+        if q.free:
+            result["questions"].append({"id": q.id, "points": q.points, "text": "", "accepted": [],
+                                        "free_response": True})
+            continue
+        v = q.variant_for(args.student)
+        chosen = q.variants[v]
+        result["questions"].append({"id": q.id, "points": q.points, "variant": v + 1, "variants": len(q.variants),
+                                    "text": chosen.text, "accepted": sorted(chosen.accepted)})
+    if args.json:
+        print(json.dumps(result, indent=1, ensure_ascii=False))
+        return 0
+    print(f"{args.exercise} for student {args.student!r} (course {secret.fingerprint}):")
+    for item in result["questions"]:
+        if item.get("free_response"):
+            print(f"\n{item['id']} ({item['points']:g} points): free response, graded by hand")
+            continue
+        which = f", variant {item['variant']} of {item['variants']}" if item["variants"] > 1 else ", fixed"
+        print(f"\n{item['id']} ({item['points']:g} point{'s' if item['points'] != 1 else ''}{which})")
+        if item["text"]:
+            print("  " + item["text"].replace("\n", "\n  "))
+        print("  accepted (canonical): " + " | ".join(item["accepted"]))
     return 0
 
 
@@ -86,7 +146,7 @@ def _grade(args: argparse.Namespace) -> int:
     except grade.SandboxUnavailable as err:
         print(f"grade: refusing to grade without a sandbox: {err}", file=sys.stderr)
         return 2
-    except (FileNotFoundError, ValueError) as err:
+    except (FileNotFoundError, ValueError) as err:  # CourseSecretError and BuildError are ValueErrors
         print(f"grade: {err}", file=sys.stderr)
         return 2
     return 0
@@ -113,7 +173,21 @@ def main(argv: list[str] | None = None) -> int:
     builder = commands.add_parser("build-exercises", help="write exercises/ and the keys from solutions/")
     builder.add_argument("--check", action="store_true", help="write nothing; list what is stale and fail if any")
     builder.add_argument("only", nargs="*", metavar="exNN", help="build only these exercises (default: all)")
+    builder.add_argument("--mode", choices=["practice", "assessed"], default="practice",
+                         help="practice: instant verdicts and hints (default); assessed: only the answer's shape is "
+                              "checked and no answer, hash or hint is shipped (needs --out)")
+    builder.add_argument("--out", metavar="DIR", help="write the release to DIR (DIR/exercises, DIR/casekit/keys) "
+                                                      "instead of into the kit")
     builder.set_defaults(run=_build_exercises)
+    commands.add_parser("course-secret", help="create the course secret (first use) and print its path").set_defaults(
+        run=_course_secret)
+    looker = commands.add_parser("key", help="print a student's variant: texts, accepted answers, points")
+    looker.add_argument("exercise", metavar="exNN")
+    looker.add_argument("--student", required=True, metavar="ID", help="the student's id (their submission folder)")
+    looker.add_argument("--json", action="store_true", help="print JSON: exercise, student, questions [id, points, "
+                                                           "text, accepted]")
+    looker.add_argument("--solutions", metavar="DIR", help="the solution notebooks (default: the kit's solutions/)")
+    looker.set_defaults(run=_key)
     commands.add_parser("build-navigation", help="rewrite the lessons' navigation bars").set_defaults(
         run=_build_navigation)
     site_parser = commands.add_parser("build-site", help="write the static HTML edition of the lessons")
@@ -145,6 +219,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="largest notebook file graded, in MB; a larger one is 'invalid' (default 50)")
     grader.add_argument("--max-cells", type=int, default=2000,
                         help="most cells a notebook may have; more is 'invalid' (default 2000)")
+    grader.add_argument("--solutions", metavar="DIR",
+                        help="the solution notebooks to grade against (default: the kit's solutions/); needed "
+                             "when the kit is installed rather than checked out")
     grader.add_argument("--unsafe-no-sandbox", action="store_true",
                         help="run student code WITHOUT the bubblewrap sandbox, with your rights (every report "
                              "says so); only where bwrap cannot run and the notebooks are trusted")

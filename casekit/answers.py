@@ -71,6 +71,31 @@ def digest(salt: str, canonical: str) -> str:
     return hashlib.sha256(f"{salt}\x00{canonical}".encode("utf-8")).hexdigest()
 
 
+def shape(spec: dict, canonical: str) -> str:
+    """Return what an answer is, never what it says: the assessed release's receipt for a canonical answer.
+
+    >>> shape({"type": "set"}, "a|c"), shape({"type": "frame"}, "id,status;x,1;y,2")
+    ('a list of 2 answers', 'a table of 2 rows with the columns id, status')
+    >>> shape({"type": "choice", "options": {"a": "A", "b": "B"}}, "b")
+    'one of the letters a, b'
+    """
+    kind = spec.get("type")
+    if kind == "choice":
+        return "one of the letters " + ", ".join(spec.get("options", {}))
+    if kind == "number":
+        return "a number"
+    if kind == "date":
+        return "a date"
+    if kind in ("text", "quote"):
+        words = len(canonical.split())
+        return f"text of {words} word{'' if words == 1 else 's'}"
+    if kind in ("set", "ordering"):
+        count = len(canonical.split("|")) if canonical else 0
+        return f"a list of {count} answer{'' if count == 1 else 's'}" + (" in order" if kind == "ordering" else "")
+    header, *rows = canonical.split(";")
+    return f"a table of {len(rows)} row{'' if len(rows) == 1 else 's'} with the columns {header.replace(',', ', ')}"
+
+
 def describe(value) -> str:
     """Return a short, safe description of a value for a message: its type and the start of its repr."""
     if isinstance(value, Unsupported):

@@ -1,25 +1,30 @@
 """Instant feedback in an exercise notebook: ``check(question, answer)`` prints one verdict line.
 
-An exercise notebook starts with::
+An exercise notebook's first code cell holds the student's id and the checker (``casekit.questions`` generates
+it)::
 
+    student_id = "ab1234"
     from casekit.check import Checker
-    check = Checker("ex02")
+    check = Checker("ex02", student_id)
 
-and after each question::
+A varied question is shown by a cell ``q4 = check.question("ex02.q4")``, which prints the text of the student's
+variant and gives its values (``q4["first"]``); after each answer comes ``check("ex02.q4", answer)``, which prints
+exactly one line. Which variant a student gets follows from their id and the course's variant seed
+(``casekit.questions.variant_index``); until the id is written, nothing is shown or checked, and the message says
+what to write.
 
-    check("ex02.q3", answer)
+The key (``casekit/keys/ex02.json``, or the folder named by ``$CASEKIT_KEYS``) comes in two releases:
 
-which prints exactly one line: correct; not answered yet; or not yet right, with a hint. Where the instructor
-foresaw a particular wrong answer, the hint is written for it ("You counted from 5 February…"). The verdict never
-shows the answer: the exercise's key (``casekit/keys/ex02.json``) holds only salted hashes of the accepted answers,
-and ``casekit.answers`` turns the student's value into canonical text before hashing it, so the student's own
-objects are never asked whether they are equal to anything.
+- **practice**: the verdict is correct; not answered yet; or not yet right, with a hint (written for the particular
+  wrong answer where the instructor foresaw one). The key holds only salted hashes of the accepted answers of each
+  variant, salted by the course secret; ``casekit.answers`` turns the student's value into canonical text before
+  hashing it, so the student's own objects are never asked whether they are equal to anything. A hash hides an
+  answer from a look, not from a student who tries every value of a small answer space: the practice release is
+  for learning.
+- **assessed**: the key holds no hash, hint or any other function of an answer, only each question's type; the
+  check says whether the answer has the right shape ("recorded: a list of 3 texts"). The grader decides.
 
-A salted hash hides the answers from a casual look, not from a determined student with a small answer space to try:
-the grade that counts is decided by ``python -m casekit grade``, outside the student's kernel, against the key in
-``solutions/``. The instant check is for learning.
-
-``check.progress()`` prints the score so far and the questions that remain.
+``check.progress()`` prints the score so far (practice) or what has been recorded (assessed).
 """
 
 from __future__ import annotations
@@ -27,10 +32,13 @@ from __future__ import annotations
 import json
 import os
 from importlib import resources
+from pathlib import Path
 
-from casekit import answers
+from casekit import answers, questions
 
 RECORD_ENV = "CASEKIT_RECORD"
+KEYS_ENV = "CASEKIT_KEYS"  # a folder of keys to use instead of the package's (an assessed release, a build)
+VARIANT_ENV = "CASEKIT_VARIANT"  # set by build-exercises only: show and check this variant of every question
 _KEYS = "keys"
 
 
@@ -53,90 +61,161 @@ class UnknownExercise(LookupError):
 
 
 def load_key(exercise: str) -> dict:
-    """Return the hashed key of ``exercise`` (e.g. ``"ex02"``) shipped inside the package."""
-    path = resources.files("casekit").joinpath(_KEYS, f"{exercise}.json")
+    """Return the key of ``exercise`` (e.g. ``"ex02"``): from ``$CASEKIT_KEYS`` if set, else the package's."""
+    folder = os.environ.get(KEYS_ENV)
+    path = (Path(folder) / f"{exercise}.json") if folder else resources.files("casekit").joinpath(_KEYS,
+                                                                                                    f"{exercise}.json")
     if not path.is_file():
         raise UnknownExercise(f"no answer key for exercise {exercise!r}; instructors: run "
                               "'python -m casekit build-exercises' to build it")
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def verdict(key: dict, question: str, value) -> tuple[str, str]:
-    """Return (status, message) for ``value`` as the answer to ``question``: correct, unanswered or wrong."""
+def variant_of(key: dict, question: str, student: str) -> int:
+    """Return the variant of ``question`` that ``student`` gets under this key."""
+    count = len(key["questions"][question]["variants"])
+    forced = os.environ.get(VARIANT_ENV)
+    if forced is not None and forced.isdigit():
+        return int(forced) % count
+    return questions.variant_index(key["variant_seed"], student, question, count)
+
+
+def verdict(key: dict, question: str, value, variant: int = 0) -> tuple[str, str]:
+    """Return (status, message) for ``value`` as the answer to one variant of ``question``.
+
+    The status is correct, unanswered or wrong in a practice key; in an assessed key, ``recorded`` (the answer has
+    the right shape) or ``wrong`` (it has not: the message says what is expected).
+    """
     entry = key["questions"].get(question)
     if entry is None:
         known = ", ".join(key["questions"])
         return "error", f"there is no question {question!r} in {key['exercise']}; the questions are: {known}"
     if value is Ellipsis or value is None:
         return "unanswered", "not answered yet. Replace the ... with your answer, then run this cell again."
+    chosen = entry["variants"][variant]
     try:
-        canonical = answers.normalise(entry["spec"], value)
+        canonical = answers.normalise(chosen["spec"], value)
     except answers.AnswerTypeError as err:
         return "wrong", f"not yet: {err}."
-    hashed = answers.digest(entry["salt"], canonical)
-    if hashed in entry["accepted"]:
+    if key.get("release") == "assessed":
+        return "recorded", f"recorded: {answers.shape(chosen['spec'], canonical)}. Your instructor's grader decides."
+    hashed = answers.digest(chosen["salt"], canonical)
+    if hashed in chosen["accepted"]:
         return "correct", "correct."
-    hint = entry["hints"].get(hashed) or entry.get("hint") or "check your reasoning against the sources."
+    hint = chosen["hints"].get(hashed) or entry.get("hint") or "check your reasoning against the sources."
     return "wrong", f"not yet. Hint: {hint}"
 
 
-SYMBOLS = {"correct": "✅", "unanswered": "⬜", "wrong": "❌", "error": "⚠️"}
+SYMBOLS = {"correct": "✅", "unanswered": "⬜", "wrong": "❌", "error": "⚠️", "recorded": "📝"}
 
 
 class Checker:
-    """The ``check`` of one exercise: call it with a question id and an answer; ``progress()`` sums up."""
+    """The ``check`` of one exercise for one student: call it with a question id and an answer."""
 
-    def __init__(self, exercise: str):
-        self.exercise = exercise
+    def __init__(self, exercise: str, student_id=None):
+        self.exercise, self.student = exercise, student_id
+        self.status: dict[str, str] = {}
+        self.problem = questions.student_problem(student_id)
+        self._given: dict[str, dict] | None = None
         try:
             self.key: dict | None = load_key(exercise)
             self.missing = ""
         except UnknownExercise as err:  # reported at each check, so the notebook still runs
             self.key, self.missing = None, str(err)
-        self.status: dict[str, str] = {}
+
+    @classmethod
+    def for_grading(cls, exercise: str, student_id: str, values: dict[str, dict]) -> "Checker":
+        """Return the checker the grader puts in a submission's first cell: it knows the values of the student's
+        variants (from the grader) and checks nothing, as the grader never runs check cells."""
+        checker = cls.__new__(cls)
+        checker.exercise, checker.student, checker.status = exercise, student_id, {}
+        checker.problem, checker.key, checker.missing, checker._given = "", None, "graded", dict(values)
+        return checker
+
+    def question(self, question: str) -> dict | None:
+        """Show the text of the student's variant of a varied question; return its values (a dict)."""
+        if self._given is not None:
+            return dict(self._given.get(question, {}))
+        if self.key is None or self.problem:
+            print(f"{SYMBOLS['error']} {question}: {self.missing or self.problem}.")
+            return None
+        entry = self.key["questions"].get(question)
+        if entry is None or not entry["variants"][0].get("text"):
+            print(f"{SYMBOLS['error']} {question}: not a question with variants in {self.exercise}.")
+            return None
+        chosen = entry["variants"][variant_of(self.key, question, self.student)]
+        _show_markdown(chosen["text"])
+        return dict(chosen["parameters"])
 
     def __call__(self, question: str, value) -> None:
         """Print one verdict line for ``value`` as the answer to ``question``."""
+        if self._given is not None:
+            return
         if self.key is None:
             print(f"{SYMBOLS['error']} {question}: cannot check: {self.missing}.")
+            return
+        if self.problem:
+            print(f"{SYMBOLS['error']} {question}: not checked: {self.problem}.")
             return
         if _previous_cell_failed():
             print(f"{SYMBOLS['error']} {question}: the cell you ran just before this check stopped with an error, "
                   "so it did not set a new answer. Fix that cell and run it, then run this check again.")
             return
-        status, message = verdict(self.key, question, value)
+        variant = variant_of(self.key, question, self.student) if question in self.key["questions"] else 0
+        status, message = verdict(self.key, question, value, variant)
         if status != "error":
             self.status[question] = status
         print(f"{SYMBOLS[status]} {question}: {message}")
 
     def progress(self) -> None:
         """Print the score so far, and which questions are still unanswered or not yet right."""
-        if self.key is None:
-            print(f"{SYMBOLS['error']} cannot sum up: {self.missing}.")
+        if self.key is None or self.problem:
+            print(f"{SYMBOLS['error']} cannot sum up: {self.missing or self.problem}.")
             return
-        questions = self.key["questions"]
-        done = [q for q in questions if self.status.get(q) == "correct"]
-        points = sum(questions[q]["points"] for q in done)
-        total = sum(entry["points"] for entry in questions.values())
-        print(f"Progress on {self.exercise}: {len(done)} of {len(questions)} questions correct "
-              f"({points:g} of {total:g} points).")
-        unanswered = [q for q in questions if self.status.get(q, "unanswered") == "unanswered"]
-        wrong = [q for q in questions if self.status.get(q) == "wrong"]
+        questions_ = self.key["questions"]
+        unanswered = [q for q in questions_ if self.status.get(q, "unanswered") == "unanswered"]
+        wrong = [q for q in questions_ if self.status.get(q) == "wrong"]
+        if self.key.get("release") == "assessed":
+            done = [q for q in questions_ if self.status.get(q) == "recorded"]
+            print(f"Recorded on {self.exercise}: {len(done)} of {len(questions_)} answers of the right shape. "
+                  "Your instructor's grader gives the score.")
+        else:
+            done = [q for q in questions_ if self.status.get(q) == "correct"]
+            points = sum(questions_[q]["points"] for q in done)
+            total = sum(entry["points"] for entry in questions_.values())
+            print(f"Progress on {self.exercise}: {len(done)} of {len(questions_)} questions correct "
+                  f"({points:g} of {total:g} points).")
         if unanswered:
             print("Not answered yet: " + ", ".join(unanswered) + ".")
         if wrong:
             print("Not yet right: " + ", ".join(wrong) + ".")
         if not unanswered and not wrong:
-            print("Every auto-checked question is right.")
+            print("Every auto-checked question is " + ("recorded." if self.key.get("release") == "assessed"
+                                                      else "right."))
         free = self.key.get("free_response", [])
         if free:
             print("Graded by your instructor: " + ", ".join(free) + ".")
 
 
-def record(question: str, label: str, value) -> None:
+def _show_markdown(text: str) -> None:
+    """Display ``text`` as Markdown in a notebook (as plain text elsewhere)."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import Markdown, display
+    except ImportError:  # pragma: no cover - IPython comes with the kit's dependencies
+        print(text)
+        return
+    if get_ipython() is None:
+        print(text)
+    else:
+        display(Markdown(text))
+
+
+def record(question: str, label: str, value, variant: int = 0) -> None:
     """Append ``value``, serialised, to the file named by $CASEKIT_RECORD (used when building the key)."""
     path = os.environ.get(RECORD_ENV)
     if not path:
         raise RuntimeError(f"record() needs ${RECORD_ENV} to name the file to write")
     with open(path, "a", encoding="utf-8") as handle:
-        handle.write(json.dumps({"question": question, "label": label, "value": answers.serialise(value)}) + "\n")
+        handle.write(json.dumps({"question": question, "label": label, "variant": variant,
+                                 "value": answers.serialise(value)}) + "\n")

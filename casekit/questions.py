@@ -42,7 +42,11 @@ as a check cell too, whichever release it came from.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from casekit import answers
@@ -62,7 +66,9 @@ NBGRADER_SCHEMA = 3
 FREE = "free"
 
 # Keys of a question's casekit metadata that are not part of its answer spec (the spec goes to answers.normalise).
-DECLARATION_KEYS = ("question", "points", "hint", "wrong", "also_accept")
+DECLARATION_KEYS = ("question", "points", "hint", "wrong", "also_accept", "parameters", "text")
+MIN_VARIANTS = 4
+VARIANT_SPEC_KEYS = ("options", "columns")  # a variant's parameters may give its own answer options or columns
 
 
 class BuildError(ValueError):
@@ -84,6 +90,38 @@ class Question:
     wrong: list[dict] = field(default_factory=list)
     also_accept: list[str] = field(default_factory=list)
     cell: int = 0
+    parameters: list[dict] = field(default_factory=list)  # one dict of named values per variant; [] if fixed
+    text: str = ""  # the variant's question, a Markdown template filled from its parameters
+
+    @property
+    def varied(self) -> bool:
+        return bool(self.parameters)
+
+    @property
+    def variants(self) -> int:
+        """How many variants the question has (1 for a fixed question)."""
+        return max(1, len(self.parameters))
+
+    @property
+    def variable(self) -> str:
+        """The name the question cell gives the variant's values in the notebook: ``q4`` for ``ex02.q4``."""
+        return f"q{self.number}"
+
+    def values(self, variant: int) -> dict:
+        """Return the parameters of one variant ({} for a fixed question)."""
+        return dict(self.parameters[variant]) if self.parameters else {}
+
+    def spec_of(self, variant: int) -> dict:
+        """Return the answer spec of one variant: a variant may give its own ``options`` or ``columns``."""
+        values = self.values(variant)
+        return {**self.spec, **{k: values[k] for k in VARIANT_SPEC_KEYS if k in values}}
+
+    def text_of(self, variant: int) -> str:
+        """Return the question text of one variant, its parameters filled in."""
+        return fill(self.text, self.values(variant))
+
+    def hint_of(self, hint: str, variant: int) -> str:
+        return fill(hint, self.values(variant)) if self.varied else hint
 
     @property
     def type(self) -> str:
@@ -126,6 +164,63 @@ def grade_id(question: str) -> str:
     return question.replace(".", "_")
 
 
+def fill(template: str, values: dict) -> str:
+    """Return ``template`` with ``{name}`` replaced by the variant's values (``{{`` and ``}}`` for braces).
+
+    >>> fill("How many days from {first} to {second}?", {"first": "A", "second": "B"})
+    'How many days from A to B?'
+    """
+    return template.format_map(values)
+
+
+# --- students and variants -----------------------------------------------------------------------------------------
+
+STUDENT_ID = re.compile(r"^[\w.@+\-]+( [\w.@+\-]+)*$")
+MAX_STUDENT_ID = 64
+INSTRUCTOR = "instructor"  # the id in the solution notebooks: the instructor's own variant
+
+
+def student_key(student: str) -> str:
+    """Return the form of a student id that variants are computed from: "AB1234 " and "ab1234" are one student."""
+    return unicodedata.normalize("NFKC", student).strip().casefold()
+
+
+def student_problem(student) -> str:
+    """Return what is wrong with a student id typed in an exercise's first cell, or "" if it can be used."""
+    how = 'write it in the first code cell, in quotes, e.g. student_id = "ab1234", then run that cell'
+    if student is Ellipsis or student is None:
+        return f"you have not written your student id yet: {how}"
+    if type(student) is not str:
+        return f"your student id must be text in quotes, not {answers.describe(student)}: {how}"
+    key = student_key(student)
+    if not key:
+        return f"your student id is empty: {how}"
+    if len(key) > MAX_STUDENT_ID:
+        return f"your student id is {len(key)} characters long; ids have at most {MAX_STUDENT_ID}: {how}"
+    if not STUDENT_ID.match(key):
+        return ("your student id can hold only letters, digits, single spaces and . _ - @ +, exactly as your "
+                f"instructor gave it: {how}")
+    return ""
+
+
+def variant_index(seed: str, student: str, question: str, variants: int) -> int:
+    """Return which variant of ``question`` a student gets: a deterministic, keyed function of the two.
+
+    ``seed`` comes from the course secret (``casekit.course``), so another course's students get other variants.
+    Each question is drawn on its own, so two classmates rarely share all their variants.
+
+    >>> variant_index("seed", "ab1234", "ex02.q4", 1)
+    0
+    >>> variant_index("seed", "AB1234 ", "ex02.q4", 4) == variant_index("seed", "ab1234", "ex02.q4", 4)
+    True
+    """
+    if variants <= 1:
+        return 0
+    message = f"{question}\x00{student_key(student)}".encode("utf-8")
+    digest = hmac.new(seed.encode("utf-8"), message, hashlib.sha256).digest()
+    return int.from_bytes(digest[:8], "big") % variants
+
+
 # --- cell predicates: what a cell is, from its metadata ------------------------------------------------------------
 
 def _casekit(cell) -> dict:
@@ -164,9 +259,18 @@ def is_progress_cell(cell) -> bool:
     return isinstance(cell, dict) and cell.get("cell_type") == "code" and role_of(cell) == "progress"
 
 
+GENERATED_ROLES = ("check", "progress", "student", "question", "variants")
+
+
+def is_student_cell(cell) -> bool:
+    """Return True for the exercise's first code cell, where the student writes their id."""
+    return isinstance(cell, dict) and cell.get("cell_type") == "code" and role_of(cell) == "student"
+
+
 def is_generated(cell) -> bool:
-    """Return True for a cell ``generate`` writes (a check cell or the progress cell): never a student's work."""
-    return is_check_cell(cell) or is_progress_cell(cell)
+    """Return True for a cell ``generate`` writes (the id cell, a question, check or progress cell, the list of
+    variants): never a student's work."""
+    return is_check_cell(cell) or role_of(cell) in GENERATED_ROLES
 
 
 def has_solution(source: str) -> bool:
@@ -212,8 +316,28 @@ def read(nb, name: str = "notebook") -> list[Question]:
         if type(points) not in (int, float) or not points > 0:
             raise BuildError(f"{where}: points must be a positive number, not {points!r}")
         spec = {k: v for k, v in meta.items() if k not in DECLARATION_KEYS}
+        parameters = meta.get("parameters", [])
         question = Question(qid, spec, float(points), meta.get("hint", ""), list(meta.get("wrong", [])),
-                            list(meta.get("also_accept", [])), index)
+                            list(meta.get("also_accept", [])), index, list(parameters), meta.get("text", ""))
+        if parameters:
+            if not isinstance(parameters, list) or not all(isinstance(p, dict) and p for p in parameters):
+                raise BuildError(f"{where}: parameters are a list of variants, each a dict of named values")
+            if len(parameters) < MIN_VARIANTS:
+                raise BuildError(f"{where}: a varied question needs at least {MIN_VARIANTS} variants, not "
+                                 f"{len(parameters)}")
+            if len({json.dumps(p, sort_keys=True) for p in parameters}) != len(parameters):
+                raise BuildError(f"{where}: two variants have the same parameters")
+            if not isinstance(question.text, str) or not question.text.strip():
+                raise BuildError(f"{where}: a varied question needs its 'text', the question its variants fill in")
+            try:
+                texts = {question.text_of(v) for v in range(len(parameters))}
+            except (KeyError, IndexError, ValueError) as err:
+                raise BuildError(f"{where}: the text names a parameter a variant lacks: {err}") from None
+            if len(texts) != len(parameters):
+                raise BuildError(f"{where}: two variants show the same text; each variant must ask its own question")
+        elif "text" in meta:
+            raise BuildError(f"{where}: 'text' is for varied questions (with 'parameters'); put a fixed question's "
+                             "text in its prompt")
         if question.free:
             if cell.cell_type != "markdown":
                 raise BuildError(f"{where}: a free-response question is a markdown cell")
@@ -252,6 +376,50 @@ def check_cell(question: Question):
     return cell
 
 
+def student_cell(exercise: str, student: str | None = None):
+    """Return the exercise's first code cell: the student's id, and the ``check`` that uses it.
+
+    The students' copy has ``student_id = ...``; the solution has the instructor's id (``student`` given).
+    """
+    import nbformat
+
+    if student is None:
+        first = ('student_id = ...  # your student id in quotes, exactly as your instructor gave it, e.g. "ab1234"; '
+                 "then run this cell")
+    else:
+        first = f"student_id = {json.dumps(student)}  # in the students' copy, each student writes their own id here"
+    cell = nbformat.v4.new_code_cell(f"{first}\n\nfrom casekit.check import Checker\n\n"
+                                     f'check = Checker("{exercise}", student_id)')
+    cell.id = "student-id"
+    cell.metadata = nbformat.NotebookNode({"casekit": {"role": "student"}, "tags": [CHECK_TAG]})
+    return cell
+
+
+def question_cell(question: Question):
+    """Return the cell that shows a varied question's text for the student's variant and names its values."""
+    import nbformat
+
+    cell = nbformat.v4.new_code_cell(f'{question.variable} = check.question("{question.id}")')
+    cell.id = f"{question.grade_id}-question"
+    cell.metadata = nbformat.NotebookNode({"casekit": {"role": "question"}, "tags": [CHECK_TAG]})
+    return cell
+
+
+def variants_cell(question: Question):
+    """Return the instructor's list of a varied question's variants (a cell students never see)."""
+    import nbformat
+
+    lines = [f"**Variants of {question.id}** (instructors only; each student gets one, chosen from their id and "
+             f"the course secret; `python -m casekit key {question.exercise} --student ID` shows a student's "
+             "variant with its accepted answers):", ""]
+    for v in range(question.variants):
+        lines.append(f"{v + 1}. " + question.text_of(v).replace("\n", "\n   "))
+    cell = nbformat.v4.new_markdown_cell("\n".join(lines))
+    cell.id = f"{question.grade_id}-variants"
+    cell.metadata = nbformat.NotebookNode({"casekit": {"role": "variants"}, "tags": [SOLUTION_ONLY_TAG]})
+    return cell
+
+
 def progress_cell():
     """Return the exercise's last cell, which prints the score so far."""
     import nbformat
@@ -282,11 +450,14 @@ def generate(nb, name: str = "notebook"):
     import nbformat
 
     out = copy.deepcopy(nb)
+    exercise = exercise_of(nb, name)
     qs = {q.cell: q for q in read(nb, name)}
     cells, heading_at = [], None  # heading_at: index in ``cells`` of the last prompt heading not yet claimed
     for index, cell in enumerate(out.cells):
         if is_generated(cell):
             continue
+        if cell.cell_type == "code" and not any(map(is_student_cell, cells)):
+            cells.append(student_cell(exercise, INSTRUCTOR))
         if cell.cell_type == "markdown" and index not in qs and HEADING.match(_first_line(cell.source)):
             heading_at = len(cells)
         if index in qs:
@@ -299,6 +470,8 @@ def generate(nb, name: str = "notebook"):
             prompt.source = q.heading() + ("\n" + rest if rest else "")
             heading_at = None
             cell.metadata["nbgrader"] = nbformat.NotebookNode(answer_metadata(q))
+            if q.varied:
+                cells += [question_cell(q), variants_cell(q)]
             cells.append(cell)
             if not q.free:
                 cells.append(check_cell(q))
@@ -313,29 +486,31 @@ def _first_line(source: str) -> str:
     return source.split("\n", 1)[0]
 
 
-def canonical_answers(q: Question, recorded: dict[str, list], name: str = "notebook") -> tuple[list[str], dict]:
-    """Return a question's accepted answers and its known wrong answers (with their hints), in canonical form.
+def canonical_answers(q: Question, recorded: dict[str, list], name: str = "notebook", variant: int = 0
+                      ) -> tuple[list[str], dict]:
+    """Return one variant's accepted answers and its known wrong answers (with their hints), in canonical form.
 
     ``recorded`` holds the values a run of the solution recorded for the question (``"solution"``, ``"also"``,
     ``"wrong"``). The practice key (hashed) and the grader's plain key are both made from this, so they accept and
     explain exactly the same answers.
     """
+    spec, where = q.spec_of(variant), f"{name}, question {q.id}" + (f", variant {variant + 1}" if q.varied else "")
     try:
-        accepted = [answers.normalise(q.spec, v) for v in recorded.get("solution", []) + recorded.get("also", [])]
+        accepted = [answers.normalise(spec, v) for v in recorded.get("solution", []) + recorded.get("also", [])]
     except answers.AnswerTypeError as err:
-        raise BuildError(f"{name}, question {q.id}: the solution's answer does not fit its type: {err}") from None
+        raise BuildError(f"{where}: the solution's answer does not fit its type: {err}") from None
     if not accepted:
-        raise BuildError(f"{name}, question {q.id}: the solution run recorded no answer")
+        raise BuildError(f"{where}: the solution run recorded no answer")
     hints: dict[str, str] = {}
     for wrong, value in zip(q.wrong, recorded.get("wrong", [])):
         try:
-            canonical = answers.normalise(q.spec, value)
+            canonical = answers.normalise(spec, value)
         except answers.AnswerTypeError:
             continue  # a wrong answer of the wrong type gets the type message, not a hint
         if canonical in accepted:
-            raise BuildError(f"{name}, question {q.id}: the known wrong answer {wrong['code']!r} is accepted")
+            raise BuildError(f"{where}: the known wrong answer {wrong['code']!r} is accepted")
         if canonical in hints:
-            raise BuildError(f"{name}, question {q.id}: two known wrong answers have the same value "
+            raise BuildError(f"{where}: two known wrong answers have the same value "
                              f"({wrong['code']!r}); give each its own")
-        hints[canonical] = wrong["hint"]
+        hints[canonical] = q.hint_of(wrong["hint"], variant)
     return accepted, hints

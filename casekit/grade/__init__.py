@@ -36,7 +36,7 @@ from pathlib import Path
 from casekit.grade import cache, collect, plan, report, sandbox
 from casekit.grade.run import Limits, run_all
 from casekit.grade.sandbox import SandboxUnavailable
-from casekit.grade.score import exercise_key
+from casekit.grade.score import exercise_key, solution_of
 
 UNSANDBOXED = ("NOT SANDBOXED: this run was made with --unsafe-no-sandbox, so student code ran with the "
                "grader's rights and could have read the solutions or changed files.")
@@ -62,7 +62,8 @@ class Summary:
 
 def grade(submissions: Path, out: Path, jobs: int | None = None, limits: Limits | None = None,
           resume: bool = False, kit: Path | None = None, progress=None,
-          exercises: list[str] | None = None, sandboxed: bool = True, roster: Path | None = None) -> Summary:
+          exercises: list[str] | None = None, sandboxed: bool = True, roster: Path | None = None,
+          solutions: Path | None = None, secret=None) -> Summary:
     """Grade every submission under ``submissions`` and write the results under ``out``; return the summary.
 
     ``exercises`` (e.g. ["ex02"]) limits grading to those exercises; a notebook of another exercise then gets an
@@ -70,8 +71,11 @@ def grade(submissions: Path, out: Path, jobs: int | None = None, limits: Limits 
     ``sandboxed=False`` (the command line's ``--unsafe-no-sandbox``) runs kernels without bubblewrap; every
     report then says so. Otherwise grading refuses to start (``SandboxUnavailable``) where no sandbox can run.
     ``roster`` (a ROSTER.csv, see ``casekit.lms.roster``) adds canvas_gradebook.csv and moodle_gradebook.csv.
+    ``solutions`` is the folder of solution notebooks (default: the kit's ``solutions/``): the released exercises
+    and the keys are both made from it, so an installed kit grades as well as a checkout. ``secret`` is the course
+    secret (default: ``casekit.course.load()``), which must be the one the students' release was built with.
     """
-    from casekit import build
+    from casekit import build, course
 
     started = time.monotonic()
     kit = kit or build.kit_root()
@@ -85,7 +89,12 @@ def grade(submissions: Path, out: Path, jobs: int | None = None, limits: Limits 
         sandbox.check()
     else:
         progress(UNSANDBOXED)
-    released = _released(kit / "exercises")
+    secret = secret or course.load(notice=progress)
+    solutions = Path(solutions) if solutions else kit / "solutions"
+    if not solutions.is_dir() or not build.solution_notebooks(solutions):
+        raise FileNotFoundError(f"no solution notebooks (exNN_<topic>.ipynb) in {solutions}: give the folder "
+                                "with --solutions DIR")
+    released = _released(solutions, secret)
     the_roster = _roster(roster, progress)
 
     # 1. Identify.
@@ -100,7 +109,7 @@ def grade(submissions: Path, out: Path, jobs: int | None = None, limits: Limits 
     keys = {}
     for exercise in wanted:
         progress(f"computing the key of {exercise} from its solution …")
-        keys[exercise] = exercise_key(_solution(kit / "solutions", exercise))
+        keys[exercise] = exercise_key(solution_of(solutions, exercise), secret)
     the_plan = plan.make(found, wanted, released, keys)
     rows_of, notes_of, wrongs_of = the_plan.rows_of, the_plan.notes_of, {}
     key_prints = {e: cache.key_print(k) for e, k in keys.items()}
@@ -178,23 +187,17 @@ def _run_coroutine(coroutine):
         return pool.submit(asyncio.run, coroutine).result()
 
 
-def _released(folder: Path) -> dict:
+def _released(folder: Path, secret) -> dict:
+    """Return the released exercise of each solution notebook in ``folder``: exercise -> (path, notebook)."""
     import nbformat
 
+    from casekit import build, questions
+
     released = {}
-    for path in sorted(folder.glob("ex*.ipynb")):
-        nb = nbformat.read(path, as_version=4)
-        released[nb.metadata["casekit"]["exercise"]] = (path, nb)
-    return released
-
-
-def _solution(folder: Path, exercise: str) -> Path:
-    from casekit import build
-
     for path in build.solution_notebooks(folder):
-        if path.name.startswith(exercise + "_"):
-            return path
-    raise FileNotFoundError(f"no solution notebook for {exercise} in {folder}")
+        nb = questions.generate(nbformat.read(path, as_version=4), path.name)
+        released[nb.metadata["casekit"]["exercise"]] = (path, build.exercise_notebook(nb, path.name, secret))
+    return released
 
 
 def _progress_printer():

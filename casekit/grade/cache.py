@@ -15,12 +15,13 @@ from pathlib import Path
 from casekit.grade import report
 from casekit.grade.score import QuestionKey, Row
 
-GRADER_VERSION = "2"
+GRADER_VERSION = "3"
 
 
 def key_print(key: dict[str, QuestionKey]) -> str:
-    """Return a fingerprint of an exercise's key: its accepted answers, points and hints."""
-    plain = {q: [sorted(k.accepted), k.points, sorted(k.wrong_hints.items())] for q, k in key.items()}
+    """Return a fingerprint of an exercise's key: its variants' accepted answers and hints, points and seed."""
+    plain = {q: [k.points, k.seed, [[sorted(v.accepted), sorted(v.wrong_hints.items()), v.parameters]
+                                    for v in k.variants]] for q, k in key.items()}
     return hashlib.sha256(json.dumps(plain).encode()).hexdigest()
 
 

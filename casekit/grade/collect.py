@@ -41,6 +41,7 @@ class Submission:
     sha256: str = ""
     notes: list[str] = field(default_factory=list)
     whole_folder: bool = False  # the problem is the student's folder itself (a link): it stands for every exercise
+    student_id: str = ""  # the student's folder name, printable: it alone decides the student's variants
 
     @property
     def name(self) -> str:
@@ -94,6 +95,8 @@ def read_folder(student_dir: Path, max_mb: int = 50, max_cells: int = 2000, stud
     student = student or display_name(student_dir.name)
     files = files_of(student_dir)
     subs = [read(student, f, max_mb, max_cells) for f in files[:MAX_FILES]]
+    for sub in subs:
+        sub.student_id = display_name(student_dir.name)
     if len(files) > MAX_FILES:
         subs.append(Submission(student, student_dir / "…", problem=f"the folder holds {len(files)} files; only the "
                                                                    f"first {MAX_FILES} by name were read"))

@@ -42,8 +42,13 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
 
 
-def graded_notebook(released, student, token: str):
-    """Return the notebook to run: the released exercise with the student's answers and extra cells put in."""
+def graded_notebook(released, student, token: str, first_cell: str | None = None):
+    """Return the notebook to run: the released exercise with the student's answers and extra cells put in.
+
+    The exercise's first code cell (the student's id, ``casekit.questions.student_cell``) is replaced by
+    ``first_cell``, which the grader writes from the submission folder's name: whatever id the student typed is
+    never run.
+    """
     import nbformat
 
     from casekit import questions as rules
@@ -67,7 +72,10 @@ def graded_notebook(released, student, token: str):
     for cell in graded.cells:
         if cell.cell_type != "code":
             continue
-        if rules.is_generated(cell):
+        if rules.is_student_cell(cell) and first_cell is not None:
+            cells.append(_fresh(first_cell, role="student"))
+            continue
+        if rules.is_generated(cell) and rules.role_of(cell) != "question":
             continue
         qid = rules.answer_question(cell)
         if qid is None:
@@ -82,6 +90,16 @@ def graded_notebook(released, student, token: str):
     graded.metadata["kernelspec"] = {"name": "casekit-grader", "display_name": "casekit grader", "language": "python"}
     nbformat.validate(graded)
     return graded, [q for q in questions if q not in answers], notes
+
+
+def grading_cell(exercise: str, student_id: str, values: dict[str, dict]) -> str:
+    """Return the first cell of a graded notebook: the id from the folder name, and a checker that gives each
+    question cell the values of that student's variant (``casekit.check.Checker.for_grading``)."""
+    import json
+
+    return (f"student_id = {student_id!r}\nimport json as _casekit_json\nfrom casekit.check import Checker\n"
+            f"check = Checker.for_grading({exercise!r}, student_id, "
+            f"_casekit_json.loads({json.dumps(values, ensure_ascii=True)!r}))")
 
 
 _REPORT = (
@@ -133,13 +151,18 @@ def _fresh(source: str, role: str = ""):
 
 
 async def run(released, submission: bytes, student_nb, limits: Limits, slot: int = 0,
-              sandboxed: bool = True) -> Outcome:
+              sandboxed: bool = True, first_cell: str | None = None) -> Outcome:
     """Run one submission in a fresh sandboxed kernel; return what each question reported, or why it did not."""
     from casekit.grade import sandbox, session
 
     token = "@@casekit-" + secrets.token_hex(8) + "@@"
-    notebook, absent, notes = graded_notebook(released, student_nb, token)
+    notebook, absent, notes = graded_notebook(released, student_nb, token, first_cell)
     outcome = Outcome(notes=notes)
+    meta = student_nb.get("metadata", {}).get("casekit") if isinstance(student_nb.get("metadata"), dict) else None
+    built_for = meta.get("course") if isinstance(meta, dict) else None
+    if isinstance(built_for, str) and built_for != released.metadata["casekit"].get("course"):
+        outcome.notes.append("this notebook comes from a release built with another course secret; it was graded "
+                             "on this course's variants for the student's folder")
     for qid in absent:
         outcome.problems[qid] = ("unanswered", "the answer cell of this question is missing from the notebook "
                                                "(answers must stay in their own cell)")
@@ -257,7 +280,7 @@ def score_all(todo: list, results: list, keys: dict) -> list[tuple[list, list[st
             scored.append((outcome, sub.notes, {}))
             continue
         try:
-            rows, wrongs = score.rows_of(sub.student, sub.exercise, key, outcome)
+            rows, wrongs = score.rows_of(sub.student, sub.exercise, key, outcome, sub.student_id or sub.student)
             scored.append((rows, sub.notes + outcome.notes, wrongs))
         except Exception as err:  # noqa: BLE001 - a value no check foresaw costs only this submission's rows
             message = f"this notebook could not be scored ({type(err).__name__}); ask your instructor"
@@ -279,8 +302,12 @@ async def run_submission(sub, released_nb, key: dict, limits: Limits, slot: int 
         return plan.rows_all(sub.student, key, "invalid", str(err))
     except (OSError, MemoryError) as err:
         return plan.rows_all(sub.student, key, "invalid", f"cannot be read again ({type(err).__name__})")
+    from casekit.grade.score import variant_values
+
+    student_id = sub.student_id or sub.student
+    first = grading_cell(sub.exercise, student_id, variant_values(key, student_id))
     try:
-        return await run(released_nb, raw, notebook, limits, slot, sandboxed)
+        return await run(released_nb, raw, notebook, limits, slot, sandboxed, first)
     except Exception as err:  # noqa: BLE001 - whatever this notebook does, it costs only its own rows
         message = f"this notebook could not be graded ({type(err).__name__}); ask your instructor"
         return plan.rows_all(sub.student, key, "error", message)

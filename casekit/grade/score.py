@@ -1,29 +1,45 @@
-"""Score reported answer values against the key in ``solutions/``, in the grader process.
+"""Score reported answer values against the key computed from ``solutions/``, in the grader process.
 
-The key here is plain: the canonical text of every accepted answer and of every known wrong answer (with its
-hint), computed by running the solution notebook once. Comparison is between canonical texts made by
-``casekit.answers.normalise``, the same function the students' instant check uses.
+The key here is plain: for each variant of each question, the canonical text of every accepted answer and of
+every known wrong answer (with its hint), computed by running the solution notebook once per variant. Which
+variant a student is scored on follows from the **name of their submission folder** and the course secret, never
+from anything in the notebook: a student who types a classmate's id is still graded on their own variant.
+Comparison is between canonical texts made by ``casekit.answers.normalise``, the function the instant check uses.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from casekit import answers, build, questions
+from casekit import answers, build, course, questions
+
+
+@dataclass
+class VariantKey:
+    """What the grader knows about one variant of a question."""
+
+    spec: dict
+    accepted: set[str]
+    wrong_hints: dict[str, str]
+    text: str = ""
+    parameters: dict = field(default_factory=dict)
 
 
 @dataclass
 class QuestionKey:
-    """What the grader knows about one question."""
+    """What the grader knows about one question: its variants, and the seed that picks a student's."""
 
     id: str
-    spec: dict
     points: float
     hint: str
-    accepted: set[str]
-    wrong_hints: dict[str, str]
+    variants: list[VariantKey] = field(default_factory=list)
     free: bool = False
+    seed: str = ""
+
+    def variant_for(self, student: str) -> int:
+        """Return the index of the variant ``student`` (a submission folder's name) is scored on."""
+        return questions.variant_index(self.seed, student, self.id, len(self.variants))
 
 
 @dataclass
@@ -43,25 +59,49 @@ class Row:
                 self.status, self.message]
 
 
-def exercise_key(solution: Path) -> dict[str, QuestionKey]:
-    """Run a solution notebook once and return its questions' plain keys, by question id."""
+def exercise_key(solution: Path, secret: course.Secret | None = None) -> dict[str, QuestionKey]:
+    """Run a solution notebook once per variant and return its questions' plain keys, by question id."""
     import nbformat
 
-    nb = nbformat.read(solution, as_version=4)
-    values = build.record_values(nb, solution.parent, solution.name)
+    secret = secret or course.load()
+    nb = questions.generate(nbformat.read(solution, as_version=4), solution.name)
+    values = build.record_values(nb, solution.parent, solution.name, secret=secret)
     key = {}
     for q in questions.read(nb, solution.name):
         if q.free:
-            key[q.id] = QuestionKey(q.id, q.spec, q.points, "", set(), {}, free=True)
+            key[q.id] = QuestionKey(q.id, q.points, "", free=True, seed=secret.variant_seed)
             continue
-        accepted, hints = questions.canonical_answers(q, values.get(q.id, {}), solution.name)
-        key[q.id] = QuestionKey(q.id, q.spec, q.points, q.hint, set(accepted), hints)
+        variants = []
+        for v in range(q.variants):
+            accepted, hints = questions.canonical_answers(q, values.get(q.id, {}).get(v, {}), solution.name, v)
+            variants.append(VariantKey(q.spec_of(v), set(accepted), hints, q.text_of(v) if q.varied else "",
+                                       q.values(v)))
+        key[q.id] = QuestionKey(q.id, q.points, q.hint, variants, seed=secret.variant_seed)
     return key
 
 
-def rows_of(student: str, exercise: str, key: dict[str, QuestionKey], outcome) -> tuple[list[Row], dict[str, str]]:
-    """Return the rows of one run submission, one per auto-checked question, and its wrong answers (canonical)."""
+def solution_of(folder: Path, exercise: str) -> Path:
+    """Return the solution notebook of ``exercise`` in ``folder``."""
+    for path in build.solution_notebooks(folder):
+        if path.name.startswith(exercise + "_"):
+            return path
+    raise FileNotFoundError(f"no solution notebook for {exercise} in {folder}")
+
+
+def variant_values(key: dict[str, QuestionKey], student: str) -> dict[str, dict]:
+    """Return the values of each varied question's variant for ``student``: what their notebook is given."""
+    return {q.id: q.variants[q.variant_for(student)].parameters for q in key.values()
+            if not q.free and len(q.variants) > 1}
+
+
+def rows_of(student: str, exercise: str, key: dict[str, QuestionKey], outcome, student_id: str | None = None
+            ) -> tuple[list[Row], dict[str, str]]:
+    """Return the rows of one run submission, one per auto-checked question, and its wrong answers (canonical).
+
+    ``student_id`` (the submission folder's name; by default ``student``) picks the variants scored.
+    """
     rows, wrongs = [], {}
+    student_id = student if student_id is None else student_id
     for qid, qkey in key.items():
         if qkey.free:
             continue
@@ -69,14 +109,14 @@ def rows_of(student: str, exercise: str, key: dict[str, QuestionKey], outcome) -
             status, message = outcome.problems[qid]
             rows.append(Row(student, exercise, qid, 0, qkey.points, status, message))
             continue
-        status, points, message, canonical = score(qkey, outcome.values.get(qid))
+        status, points, message, canonical = score(qkey, outcome.values.get(qid), qkey.variant_for(student_id))
         rows.append(Row(student, exercise, qid, points, qkey.points, status, message))
         if status == "wrong":
             wrongs[qid] = canonical[:200]
     return rows, wrongs
 
 
-def score(key: QuestionKey, reported: dict | None) -> tuple[str, float, str, str]:
+def score(key: QuestionKey, reported: dict | None, variant: int = 0) -> tuple[str, float, str, str]:
     """Return (status, points, message, canonical answer) for one question from its reported, serialised value.
 
     The value comes from the student's kernel: one that cannot be decoded or normalised, however it was made,
@@ -88,13 +128,14 @@ def score(key: QuestionKey, reported: dict | None) -> tuple[str, float, str, str
         value = answers.deserialise(reported)
     except (answers.AnswerTypeError, RecursionError):
         return "error", 0.0, "the answer's value could not be read", ""
+    chosen = key.variants[variant]
     try:
-        canonical = answers.normalise(key.spec, value)
+        canonical = answers.normalise(chosen.spec, value)
     except answers.AnswerTypeError as err:
         return "wrong", 0.0, f"not the right kind of answer: {err}", f"({answers.describe(value)})"
     except Exception as err:  # noqa: BLE001 - a value no honest answer could have (e.g. an odd table)
         return "error", 0.0, f"the answer's value could not be read ({type(err).__name__})", ""
-    if canonical in key.accepted:
+    if canonical in chosen.accepted:
         return "correct", key.points, "correct", canonical
-    hint = key.wrong_hints.get(canonical) or key.hint
+    hint = chosen.wrong_hints.get(canonical) or key.hint
     return "wrong", 0.0, (f"not right. Hint: {hint}" if hint else "not right"), canonical
