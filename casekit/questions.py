@@ -21,6 +21,13 @@ A free-response question is a markdown cell with ``{"casekit": {"question": "ex0
 "points": 3}}`` whose model answer sits between the same markers. Each question is announced by a markdown
 **prompt** cell before it whose first line is its heading, ``### Q2``.
 
+A **varied** question adds ``parameters``, a list of at least ``MIN_VARIANTS`` variants, each a dict of named
+values, and ``text``, the question its variants fill in (``"How many events from {start} to {end}?"``). Its
+solution, wrong answers and hints use the values through the variable the question cell defines (``q2["start"]``,
+``"{end}"`` in a hint). A variant may also give its own ``options`` (a choice question) or ``columns`` (a table).
+Which variant a student gets is ``variant_index(seed, student, question)``; the seed comes from the course secret
+(``casekit.course``).
+
 Everything else about a question is **generated** from that declaration by ``generate`` (``build`` calls it on
 the solution notebook, so solution and exercise always agree):
 
@@ -29,15 +36,19 @@ the solution notebook, so solution and exercise always agree):
 - the answer cell gets its nbgrader metadata (``grade_id`` ``"ex03_q2-answer"``);
 - right after the answer cell comes a locked **check cell**, ``check("ex03.q2", answer)``, with nbgrader metadata
   ``{"grade": true, "grade_id": "ex03_q2", "points": 1}`` and the tag ``nbval-check-output``;
-- the last cell is the **progress cell**, ``check.progress()``.
+- the last cell is the **progress cell**, ``check.progress()``;
+- the first code cell is the **id cell**: ``student_id = ...`` (the student writes their id there; the solution has
+  ``"instructor"``) and ``check = Checker("exNN", student_id)``;
+- before a varied question's answer cell, a **question cell** ``q2 = check.question("ex03.q2")`` shows the text of
+  the student's variant, and in the solution only, a list of every variant.
 
 Question ids are the kit's own, ``"ex03.q2"``: they name questions in keys, verdicts, ``grades.csv`` and the
 gradebook. nbgrader wants its ``grade_id`` to match ``^[a-zA-Z0-9_\\-]*$``, so there the dot becomes an
 underscore (``grade_id``).
 
 Cells are told apart by their metadata, never by their source: an answer cell has ``casekit.question``; a check
-cell or the progress cell has ``casekit.role`` (``"check"``, ``"progress"``); an nbgrader graded code cell counts
-as a check cell too, whichever release it came from.
+cell, the progress, id and question cells have ``casekit.role`` (``"check"``, ``"progress"``, ``"student"``,
+``"question"``); an nbgrader graded code cell counts as a check cell too, whichever release it came from.
 """
 
 from __future__ import annotations
@@ -262,6 +273,12 @@ def is_progress_cell(cell) -> bool:
 GENERATED_ROLES = ("check", "progress", "student", "question", "variants")
 
 
+def question_shown(cell) -> str | None:
+    """Return the id of the question a question cell shows, or None."""
+    qid = _casekit(cell).get("for")
+    return qid if role_of(cell) == "question" and isinstance(qid, str) and QUESTION_ID.match(qid) else None
+
+
 def is_student_cell(cell) -> bool:
     """Return True for the exercise's first code cell, where the student writes their id."""
     return isinstance(cell, dict) and cell.get("cell_type") == "code" and role_of(cell) == "student"
@@ -401,7 +418,7 @@ def question_cell(question: Question):
 
     cell = nbformat.v4.new_code_cell(f'{question.variable} = check.question("{question.id}")')
     cell.id = f"{question.grade_id}-question"
-    cell.metadata = nbformat.NotebookNode({"casekit": {"role": "question"}, "tags": [CHECK_TAG]})
+    cell.metadata = nbformat.NotebookNode({"casekit": {"role": "question", "for": question.id}, "tags": [CHECK_TAG]})
     return cell
 
 

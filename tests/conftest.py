@@ -11,6 +11,13 @@ from casekit import locate
 from minidata import MINI_ALLIANCES, MINI_ARTICLE, MINI_ROWS, REAL_DATA, rehash, write_table
 
 
+@pytest.fixture(autouse=True)
+def no_course_secret(tmp_path_factory, monkeypatch):
+    """Every test builds and grades with the public default, whatever secret the machine running it holds."""
+    monkeypatch.delenv("CASEKIT_COURSE_SECRET", raising=False)
+    monkeypatch.setenv("CASEKIT_COURSE_SECRET_FILE", str(tmp_path_factory.getbasetemp() / "no-course-secret"))
+
+
 @pytest.fixture
 def mini_data(tmp_path, monkeypatch) -> Path:
     """A small valid data package (real descriptor, tiny tables) that casekit reads instead of the kit's data."""

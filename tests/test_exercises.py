@@ -57,28 +57,35 @@ def test_stored_verdicts_are_all_correct_in_solutions_and_blank_in_exercises(pat
     assert solved and set(solved) == set(blank)
     for qid in solved:
         assert solved[qid] == f"✅ {qid}: correct.", solved[qid]
-        assert blank[qid].startswith(f"⬜ {qid}: not answered yet."), blank[qid]
+        # nothing is checked until the student has written their id in the first cell
+        assert blank[qid].startswith(f"⚠️ {qid}: not checked: you have not written your student id yet"), blank[qid]
 
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
 def test_known_wrong_answers_get_their_own_hints(path, tmp_path):
-    """Inject each question's first known wrong answer into the student copy, run it, read the verdicts."""
+    """Write a student id and each question's first known wrong answer into the student copy, run it, read the
+    verdicts: each gets the hint written for it, filled in for the student's variant."""
     solution = read(path)
-    wrong = {q.id: q.wrong[0] for q in build.questions(solution, path.name) if not q.free}
+    qs = {q.id: q for q in build.questions(solution, path.name) if not q.free}
     student = read(KIT / "exercises" / path.name)
     for cell in student.cells:
-        qid = cell.metadata.get("casekit", {}).get("question")
-        if qid in wrong:
+        qid = questions.answer_question(cell)
+        if qid in qs:
             assert build.PLACEHOLDER in cell.source
-            cell.source = cell.source.replace(build.PLACEHOLDER, f"answer = {wrong[qid]['code']}")
+            cell.source = cell.source.replace(build.PLACEHOLDER, f"answer = {qs[qid].wrong[0]['code']}")
+        elif questions.is_student_cell(cell):
+            cell.source = cell.source.replace("student_id = ...", 'student_id = "zoe"', 1)
     build.execute(student, KIT / "exercises", name=path.name)
     verdicts = check_lines(student)
     key = check.load_key(path.stem[:4])
-    for qid, entry in wrong.items():
+    for qid, q in qs.items():
         assert verdicts[qid].startswith(f"❌ {qid}: not yet"), verdicts[qid]
-        if key["questions"][qid]["hints"]:
-            typed = "Hint: " + entry["hint"] in verdicts[qid] or "expected" in verdicts[qid]
-            assert typed, f"{qid}: the hint written for {entry['code']!r} is not shown: {verdicts[qid]}"
+        variant = check.variant_of(key, qid, "zoe")
+        if key["questions"][qid]["variants"][variant]["hints"]:
+            hint = q.hint_of(q.wrong[0]["hint"], variant)
+            typed = "Hint: " + hint in verdicts[qid] or "expected" in verdicts[qid]
+            assert typed, f"{qid}: the hint written for {q.wrong[0]['code']!r} is not shown: {verdicts[qid]}"
+    wrong = qs
     progress = "".join(o.get("text", "") for o in student.cells[-1].outputs)
     assert f"0 of {len(wrong)} questions correct" in progress and "Not yet right:" in progress
 
@@ -101,12 +108,13 @@ def test_no_answer_is_readable_in_exercises_or_the_package():
         values = build.record_values(solution, KIT / "solutions", path.name)
         student_code = "\n".join(c.source for c in read(KIT / "exercises" / path.name).cells if c.cell_type == "code")
         for qid, entry in key["questions"].items():
-            for value in values[qid]["solution"]:
-                canonical = answers.normalise(entry["spec"], value)
-                assert answers.digest(entry["salt"], canonical) in entry["accepted"]
-                if len(canonical) >= 6:
-                    assert canonical not in json.dumps(entry, ensure_ascii=False).casefold(), qid
-                    assert canonical not in student_code.casefold(), qid
+            for v, variant in enumerate(entry["variants"]):
+                for value in values[qid][v]["solution"]:
+                    canonical = answers.normalise(variant["spec"], value)
+                    assert answers.digest(variant["salt"], canonical) in variant["accepted"]
+                    if len(canonical) >= 6:
+                        assert canonical not in json.dumps(entry, ensure_ascii=False).casefold(), qid
+                        assert canonical not in student_code.casefold(), qid
 
 
 class AlwaysEqual:
@@ -151,15 +159,30 @@ def test_objects_that_equal_everything_gain_nothing(key):
 
 
 def test_the_checker_prints_one_line_and_never_the_answer(capsys):
-    checker = check.Checker("ex02")
+    checker = check.Checker("ex02", "ann")
     checker("ex02.q1", 21)
-    checker("ex02.q2", "b")
+    checker("ex02.q6", 30)
     out = capsys.readouterr().out.splitlines()
     assert out == ["❌ ex02.q1: not yet. Hint: You counted both the first and the last day. An interval in days is "
-                   "the later date minus the earlier one.", "✅ ex02.q2: correct."]
+                   "the later date minus the earlier one.", "✅ ex02.q6: correct."]
     checker.progress()
     summary = capsys.readouterr().out
     assert "1 of 8 questions correct" in summary and "Not yet right: ex02.q1." in summary
+
+
+@pytest.mark.parametrize("student, says", [
+    (..., "you have not written your student id yet"), ("", "your student id is empty"),
+    (1234, "must be text in quotes"), ("ab/12", "can hold only letters"), ('ann"; x', "can hold only letters"),
+    ("x" * 65, "at most 64"),
+])
+def test_a_missing_or_malformed_student_id_says_what_to_write_and_checks_nothing(student, says, capsys):
+    checker = check.Checker("ex02", student)
+    checker("ex02.q6", 30)
+    assert checker.question("ex02.q4") is None
+    checker.progress()
+    out = capsys.readouterr().out
+    assert out.count(says) == 3 and 'student_id = "ab1234"' in out and "correct" not in out
+    assert checker.status == {}
 
 
 def test_a_missing_key_is_reported_in_the_notebook_not_a_crash(capsys):
@@ -173,17 +196,17 @@ def test_a_check_after_a_failed_answer_cell_does_not_judge_the_old_answer(capsys
 
     shell = InteractiveShell.instance()
     try:
-        shell.run_cell('from casekit.check import Checker\ncheck = Checker("ex02")')
-        shell.run_cell('answer = "b"')
-        shell.run_cell('check("ex02.q2", answer)')
-        assert "ex02.q2: correct" in capsys.readouterr().out
+        shell.run_cell('from casekit.check import Checker\ncheck = Checker("ex02", "ann")')
+        shell.run_cell('answer = 30')
+        shell.run_cell('check("ex02.q6", answer)')
+        assert "ex02.q6: correct" in capsys.readouterr().out
         shell.run_cell("answer = seems")  # a NameError: the earlier, right answer is still in ``answer``
-        shell.run_cell('check("ex02.q2", answer)')
+        shell.run_cell('check("ex02.q6", answer)')
         last = capsys.readouterr().out.strip().splitlines()[-1]
         assert "stopped with an error" in last and "correct" not in last
-        shell.run_cell('answer = "b"')
-        shell.run_cell('check("ex02.q2", answer)')
-        assert "ex02.q2: correct" in capsys.readouterr().out
+        shell.run_cell('answer = 30')
+        shell.run_cell('check("ex02.q6", answer)')
+        assert "ex02.q6: correct" in capsys.readouterr().out
     finally:
         InteractiveShell.clear_instance()
 
@@ -239,7 +262,7 @@ def test_authoring_mistakes_are_named(tmp_path):
         build.questions(broken, "ex02_timeline.ipynb")
     answer_cell.metadata["casekit"]["wrong"] = [{"code": "20", "hint": "oops"}]
     with pytest.raises(build.BuildError, match="the known wrong answer '20' is accepted"):
-        build.key(broken, {"ex02.q1": {"solution": [20], "wrong": [20]}}, "ex02_timeline.ipynb")
+        build.key(broken, {"ex02.q1": {0: {"solution": [20], "wrong": [20]}}}, "ex02_timeline.ipynb")
     answer_cell.source = "answer = 20"
     with pytest.raises(build.BuildError, match="needs '### BEGIN SOLUTION'"):
         build.questions(broken, "ex02_timeline.ipynb")

@@ -48,6 +48,10 @@ def test_each_question_has_one_check_cell_right_after_it_and_a_progress_cell_end
         qs = [q for q in questions.read(nb, path.name) if not q.free]
         for q in qs:
             check = nb.cells[q.cell + 1]
+            if q.varied:  # the question's text is shown by a cell before its answer cell
+                assert questions.role_of(nb.cells[q.cell - 2]) == "question"
+                assert nb.cells[q.cell - 2].source == f'{q.variable} = check.question("{q.id}")'
+
             assert questions.is_check_cell(check) and check.source == f'check("{q.id}", answer)'
             assert check.metadata["nbgrader"]["points"] == q.points
         assert sum(map(questions.is_check_cell, nb.cells)) == len(qs)
@@ -65,7 +69,7 @@ def test_points_are_declared_once_and_written_everywhere_by_generate():
     answer.metadata["casekit"]["points"] = 2
     out = questions.generate(nb, "ex02")
     at = next(i for i, c in enumerate(out.cells) if questions.answer_question(c) == "ex02.q3")
-    prompt = next(c for c in reversed(out.cells[:at]) if c.cell_type == "markdown")
+    prompt = next(c for c in reversed(out.cells[:at]) if c.cell_type == "markdown" and c.source.startswith("###"))
     assert prompt.source.startswith("### Q3 (2 points)\n")
     assert out.cells[at + 1].metadata["nbgrader"] == {"grade": True, "grade_id": "ex02_q3", "locked": True,
                                                       "points": 2, "schema_version": 3, "solution": False}
@@ -87,7 +91,7 @@ def test_generate_is_idempotent_and_replaces_hand_edited_check_cells():
 def test_a_prompt_without_its_heading_is_named():
     nb = _ex02()
     at = next(i for i, c in enumerate(nb.cells) if questions.answer_question(c) == "ex02.q2")
-    prompt = next(c for c in reversed(nb.cells[:at]) if c.cell_type == "markdown")
+    prompt = next(c for c in reversed(nb.cells[:at]) if c.cell_type == "markdown" and c.source.startswith("###"))
     prompt.source = prompt.source.replace("### Q2", "### Q4", 1)
     with pytest.raises(questions.BuildError, match="ex02.q2: the prompt before the answer cell must start with "
                                                    "the heading '### Q2'"):
@@ -120,3 +124,28 @@ def test_cells_are_told_apart_by_metadata_never_by_source(cell, answer, check, p
     assert questions.answer_question(cell) == answer
     assert questions.is_check_cell(cell) is check
     assert questions.is_progress_cell(cell) is progress
+
+
+def test_the_first_code_cell_asks_for_the_students_id_and_the_solution_uses_the_instructors():
+    for path in SOLUTIONS:
+        solved, student = read(path), read(KIT / "exercises" / path.name)
+        for nb, expected in ((solved, 'student_id = "instructor"'), (student, "student_id = ...")):
+            first = next(c for c in nb.cells if c.cell_type == "code")
+            assert questions.is_student_cell(first) and first.source.startswith(expected)
+            assert f'check = Checker("{path.stem[:4]}", student_id)' in first.source
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda m: m.update(parameters=[{"x": 1}, {"x": 2}]), "at least 4 variants"),
+    (lambda m: m.update(parameters=[{"x": 1}, {"x": 2}, {"x": 3}, {"x": 3}]), "two variants have the same"),
+    (lambda m: m.update(parameters=[{"x": n} for n in range(4)], text="{y}"), "names a parameter a variant lacks"),
+    (lambda m: m.update(parameters=[{"x": n} for n in range(4)], text="same"), "show the same text"),
+    (lambda m: m.update(parameters=[{"x": n} for n in range(4)]), "needs its 'text'"),
+    (lambda m: m.update(text="a fixed question's text"), "'text' is for varied questions"),
+])
+def test_variant_authoring_mistakes_are_named(change, message):
+    nb = _ex02()
+    answer = next(c for c in nb.cells if questions.answer_question(c) == "ex02.q1")
+    change(answer.metadata["casekit"])
+    with pytest.raises(questions.BuildError, match="ex02.q1: .*" + message):
+        questions.read(nb, "ex02")

@@ -42,12 +42,14 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
 
 
-def graded_notebook(released, student, token: str, first_cell: str | None = None):
+def graded_notebook(released, student, token: str, first_cell: str | None = None,
+                    values: dict[str, dict] | None = None):
     """Return the notebook to run: the released exercise with the student's answers and extra cells put in.
 
     The exercise's first code cell (the student's id, ``casekit.questions.student_cell``) is replaced by
     ``first_cell``, which the grader writes from the submission folder's name: whatever id the student typed is
-    never run.
+    never run. Each question cell is replaced by a plain assignment of the values of that student's variant
+    (``values``, by question id), so nothing the notebook does to ``check`` can change what a question shows.
     """
     import nbformat
 
@@ -74,6 +76,11 @@ def graded_notebook(released, student, token: str, first_cell: str | None = None
             continue
         if rules.is_student_cell(cell) and first_cell is not None:
             cells.append(_fresh(first_cell, role="student"))
+            continue
+        shown = rules.question_shown(cell)
+        if shown is not None and values is not None:
+            variable = "q" + shown.split(".q")[1]
+            cells.append(_fresh(f"{variable} = {values.get(shown, {})!r}", role=f"question {shown}"))
             continue
         if rules.is_generated(cell) and rules.role_of(cell) != "question":
             continue
@@ -151,12 +158,13 @@ def _fresh(source: str, role: str = ""):
 
 
 async def run(released, submission: bytes, student_nb, limits: Limits, slot: int = 0,
-              sandboxed: bool = True, first_cell: str | None = None) -> Outcome:
+              sandboxed: bool = True, first_cell: str | None = None, values: dict[str, dict] | None = None
+              ) -> Outcome:
     """Run one submission in a fresh sandboxed kernel; return what each question reported, or why it did not."""
     from casekit.grade import sandbox, session
 
     token = "@@casekit-" + secrets.token_hex(8) + "@@"
-    notebook, absent, notes = graded_notebook(released, student_nb, token, first_cell)
+    notebook, absent, notes = graded_notebook(released, student_nb, token, first_cell, values)
     outcome = Outcome(notes=notes)
     meta = student_nb.get("metadata", {}).get("casekit") if isinstance(student_nb.get("metadata"), dict) else None
     built_for = meta.get("course") if isinstance(meta, dict) else None
@@ -305,9 +313,10 @@ async def run_submission(sub, released_nb, key: dict, limits: Limits, slot: int 
     from casekit.grade.score import variant_values
 
     student_id = sub.student_id or sub.student
-    first = grading_cell(sub.exercise, student_id, variant_values(key, student_id))
+    values = variant_values(key, student_id)
+    first = grading_cell(sub.exercise, student_id, values)
     try:
-        return await run(released_nb, raw, notebook, limits, slot, sandboxed, first)
+        return await run(released_nb, raw, notebook, limits, slot, sandboxed, first, values)
     except Exception as err:  # noqa: BLE001 - whatever this notebook does, it costs only its own rows
         message = f"this notebook could not be graded ({type(err).__name__}); ask your instructor"
         return plan.rows_all(sub.student, key, "error", message)

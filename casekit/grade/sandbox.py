@@ -5,6 +5,8 @@ What a kernel started this way can reach, and what it cannot:
 - **Files**: read-only binds of ``/usr``, the Python runtime, the environment's packages, the ``casekit`` package
   and the kit's ``data/`` folder, each at its own path so imports work unchanged. Nothing else of the machine is
   there: no ``solutions/``, no submissions folder, no results folder, no home folder, no other file of the kit.
+  The package's ``keys/`` folder is hidden under an empty tmpfs: a course's practice keys would let a kernel try
+  answers to its own variant offline.
   The only writable place is a private ``/tmp`` (a size-capped tmpfs in memory) holding the copy of the one
   submission (``/tmp/work/submission.ipynb``, read-only) and the kernel's connection file and sockets
   (``/tmp/kernel/``). Nothing the kernel writes lands on the machine's disk.
@@ -129,6 +131,9 @@ def command(kernel_argv: list[str], env: dict[str, str], connection_file: Path, 
         view += ["--ro-bind-try", etc, etc]
     for folder in mounts.folders:
         view += _parents(folder) + ["--ro-bind", folder, folder]
+    keys = Path(__file__).resolve().parents[1] / "keys"
+    if keys.is_dir():  # the practice keys of the course would be an oracle for the student's own variant
+        view += ["--tmpfs", str(keys)]
     view += ["--perms", "0777", "--dir", KERNEL_DIR, "--perms", "0777", "--dir", WORK_DIR,
              "--ro-bind", str(connection_file), CONNECTION_FILE,
              "--ro-bind", str(submission_file), SUBMISSION_FILE,

@@ -27,10 +27,24 @@ def answer(page, question_text: str, code: str, separately: bool = False) -> str
     return cells.nth(answer_cell + 1).locator(".jp-OutputArea-output").inner_text()
 
 
+def write_student_id(page, student: str) -> None:
+    """Type the student's id into the exercise's first code cell and run it, as the notebook asks."""
+    cells = page.locator(".jp-Notebook .jp-Cell")
+    first = next(i for i in range(cells.count()) if "jp-CodeCell" in (cells.nth(i).get_attribute("class") or ""))
+    cells.nth(first).locator(".cm-content").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(f'student_id = "{student}"\nfrom casekit.check import Checker\ncheck = Checker("ex02", student_id)')
+    page.keyboard.press("Shift+Enter")
+    wait_idle(page)
+
+
 def test_right_and_wrong_answers_get_their_verdicts(page, lab):
     open_notebook(page, lab, "exercises/ex02_timeline.ipynb")
     outputs = page.locator(".jp-OutputArea-output").all_inner_texts()
-    assert any("ex02.q1: not answered yet" in o for o in outputs)
+    assert any("ex02.q1: not checked: you have not written your student id yet" in o for o in outputs)
+    write_student_id(page, "ann")
+    blank = answer(page, "Q1 (1 point)", "answer = ...")
+    assert "ex02.q1: not answered yet" in blank
     wrong = answer(page, "Q1 (1 point)", "answer = 19")
     assert "ex02.q1: not yet. Hint: You counted from 5 February" in wrong
     screenshot(page, "exercise-wrong-answer")
