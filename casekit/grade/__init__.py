@@ -24,7 +24,6 @@ always writes all its files. What the sandbox does and does not guarantee: the i
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 import time
@@ -32,8 +31,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from casekit.grade import cache, collect, plan, report, sandbox
-from casekit.grade.run import Limits, run_all
+from casekit.grade import cache, collect, plan, report, sandbox, session
+from casekit.grade.run import Limits, kernel_environment, run_all, score_all
 from casekit.grade.sandbox import SandboxUnavailable
 from casekit.grade.score import exercise_key
 
@@ -61,28 +60,37 @@ class Summary:
 
 def grade(submissions: Path, out: Path, jobs: int | None = None, limits: Limits | None = None,
           resume: bool = False, kit: Path | None = None, progress=None,
-          exercises: list[str] | None = None, sandboxed: bool = True) -> Summary:
+          exercises: list[str] | None = None, sandboxed: bool = True, dask: str | None = None,
+          warm: bool = True) -> Summary:
     """Grade every submission under ``submissions`` and write the results under ``out``; return the summary.
 
     ``exercises`` (e.g. ["ex02"]) limits grading to those exercises; a notebook of another exercise then gets an
     'invalid' row saying so. By default every exercise found among the submissions is graded.
     ``sandboxed=False`` (the command line's ``--unsafe-no-sandbox``) runs kernels without bubblewrap; every
     report then says so. Otherwise grading refuses to start (``SandboxUnavailable``) where no sandbox can run.
+    ``dask`` (a scheduler's address) runs the kernels on that Dask cluster's workers (``casekit.grade.remote``);
+    ``jobs`` then defaults to the cluster's threads. Locally, kernels start warm (``casekit.grade.zygote``)
+    where the machine allows it and ``warm`` is True, and cold otherwise (the progress says so).
     """
     from casekit import build
 
     started = time.monotonic()
     kit = kit or build.kit_root()
     limits = limits or Limits()
-    jobs = max(1, jobs or os.cpu_count() or 1)
     progress = progress or _progress_printer()
     submissions, out = Path(submissions), Path(out)
     if out.resolve().is_relative_to(submissions.resolve()):
         raise ValueError("the results folder must not be inside the submissions folder")
-    if sandboxed:
-        sandbox.check()
-    else:
+    if not sandboxed:
         progress(UNSANDBOXED)
+    elif not dask:
+        sandbox.check()
+        problem = session.warm_problem(kernel_environment(limits)) if warm else ""
+        if not warm:
+            progress("kernels start cold, one new Python per submission (--cold-start)")
+        elif problem:
+            warm = False
+            progress(f"kernels start cold, one new Python per submission (no warm start here: {problem})")
     released = _released(kit / "exercises")
 
     # 1. Identify.
@@ -101,20 +109,32 @@ def grade(submissions: Path, out: Path, jobs: int | None = None, limits: Limits 
     the_plan = plan.make(found, wanted, released, keys)
     rows_of, notes_of, wrongs_of = the_plan.rows_of, the_plan.notes_of, {}
     key_prints = {e: cache.key_print(k) for e, k in keys.items()}
-    todo = []
+    todo, pending = [], []
     for sub in the_plan.todo:
         print_ = cache.fingerprint(sub, key_prints[sub.exercise], limits, sandboxed)
         hit = cache.load(out / ".cache", sub, print_) if resume else {}
-        if hit:
+        if "rows" in hit:
             rows_of[(sub.student, sub.exercise)] = hit["rows"]
             notes_of[(sub.student, sub.exercise)] = hit["notes"]
             wrongs_of[(sub.student, sub.exercise)] = hit["wrongs"]
+        elif "outcome" in hit:  # run before an interruption, not yet scored
+            pending.append((sub, print_, hit["outcome"]))
         else:
             todo.append((sub, print_))
 
-    # 2-4. Rebuild and run each submission in its sandbox, collect its values, score them.
-    results = _run_coroutine(run_all([s for s, _ in todo], released, keys, limits, jobs, progress, sandboxed))
-    for (sub, print_), (rows, notes, wrongs) in zip(todo, results):
+    # 2-4. Rebuild and run each submission in its sandbox, collect its values, score them. Each outcome is kept
+    # in the cache as soon as it is in, so that --resume after an interruption runs nothing already run.
+    prints = {id(sub): print_ for sub, print_ in todo}
+
+    def finished(sub, outcome):
+        cache.store_outcome(out / ".cache", sub, prints[id(sub)], outcome)
+
+    subs = [s for s, _ in todo]
+    results = session._run_coroutine(_run(subs, released, keys, limits, jobs, progress, sandboxed,
+                                          warm and sandboxed and not dask, dask,
+                                          finished))
+    results += score_all([s for s, _, _ in pending], [o for _, _, o in pending], keys)
+    for (sub, print_), (rows, notes, wrongs) in zip(todo + [(s, p) for s, p, _ in pending], results):
         rows_of[(sub.student, sub.exercise)] = rows
         notes_of[(sub.student, sub.exercise)] = notes
         wrongs_of[(sub.student, sub.exercise)] = wrongs
@@ -134,16 +154,19 @@ def grade(submissions: Path, out: Path, jobs: int | None = None, limits: Limits 
     return summary
 
 
-def _run_coroutine(coroutine):
-    """Run ``coroutine`` to the end, in a thread of its own if this thread already runs an event loop (Jupyter)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    from concurrent.futures import ThreadPoolExecutor
+async def _run(todo, released, keys, limits, jobs, progress, sandboxed, warm, dask, finished):
+    """Run ``todo`` here, or on the Dask cluster at ``dask``; return ``run_all``'s results."""
+    if not dask:
+        return await run_all(todo, released, keys, limits, max(1, jobs or os.cpu_count() or 1), progress,
+                             sandboxed, warm, finished=finished)
+    from casekit.grade import remote
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
+    async with remote.Cluster(dask, released, keys, limits, sandboxed) as cluster:
+        await cluster.check()
+        jobs = jobs or await cluster.threads()
+        progress(f"grading on the Dask cluster at {dask}, {jobs} submission(s) at a time")
+        return await run_all(todo, released, keys, limits, jobs, progress, sandboxed, runner=cluster.runner,
+                             finished=finished)
 
 
 def _released(folder: Path) -> dict:

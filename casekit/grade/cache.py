@@ -30,7 +30,13 @@ def fingerprint(sub, key_fingerprint: str, limits, sandboxed: bool) -> list:
 
 
 def load(cache: Path, sub, print_: list) -> dict:
-    """Return the cached result of ``sub`` if its fingerprint is ``print_``, else an empty dict."""
+    """Return the cached result of ``sub`` if its fingerprint is ``print_``, else an empty dict.
+
+    A result has ``rows``, ``notes`` and ``wrongs`` once scored; a run that was interrupted before scoring left
+    only its kernel's ``outcome`` (an ``Outcome``, still to score).
+    """
+    from casekit.grade.run import Outcome
+
     try:
         data = json.loads(_path(cache, sub).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -38,10 +44,23 @@ def load(cache: Path, sub, print_: list) -> dict:
     if not isinstance(data, dict) or data.get("fingerprint") != print_:
         return {}
     try:
+        if "outcome" in data:
+            got = data["outcome"]
+            return {"outcome": Outcome(dict(got["values"]), {q: tuple(p) for q, p in got["problems"].items()},
+                                       list(got["notes"]))}
         data["rows"] = [Row(**r) for r in data["rows"]]
-    except (KeyError, TypeError):
+    except (KeyError, TypeError, AttributeError):
         return {}
     return data
+
+
+def store_outcome(cache: Path, sub, print_: list, outcome) -> None:
+    """Keep a kernel's outcome until it is scored, unless it had an error or a timeout (see ``store``)."""
+    if isinstance(outcome, list) or any(status in ("error", "timeout") for status, _ in outcome.problems.values()):
+        return
+    data = {"fingerprint": print_, "outcome": {"values": outcome.values, "problems": outcome.problems,
+                                               "notes": outcome.notes}}
+    report.write_atomic(_path(cache, sub), json.dumps(data, ensure_ascii=True, indent=1))
 
 
 def store(cache: Path, sub, print_: list, rows: list[Row], notes: list[str], wrongs: dict) -> None:
