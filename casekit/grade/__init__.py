@@ -9,7 +9,8 @@
    cells change nothing. Each submission runs in a fresh kernel inside its own bubblewrap sandbox, which holds
    the Python environment, the ``casekit`` package, the kit's data and a copy of that one submission, and
    nothing else: no solutions, no other submission, no results, no network. A deadline per cell and per
-   notebook holds whatever the kernel does.
+   notebook holds whatever the kernel does. The kernel is forked from a warm template (``zygote``) that has
+   already imported the heavy modules, or, on a Dask cluster (``remote``), run on a worker the same way.
 3. **Collect values, not verdicts**: after each answer cell, a report cell prints the answer's *serialised
    value* behind a random token. The kernel never decides anything, so redefining ``check``, patching
    ``casekit``, forging outputs or answering with an object whose ``==`` is always true gains nothing.

@@ -23,6 +23,9 @@ namespace. A kernel so started is an ordinary unprivileged user of the machine, 
 ordinary user, one unprivileged bwrap does it all, and the kernel runs under the instructor's own uid inside its
 user namespace.
 
+For a warm kernel (``casekit.grade.zygote``), the sandbox is built the same way around a placeholder
+(``placeholder()``), whose namespaces the kernel then joins.
+
 The grader talks to the kernel over Unix sockets in the sandbox's ``/tmp/kernel``, which it reaches from outside
 through ``/proc/<pid>/root`` of the sandbox's first process: the path ``socket_root`` returns.
 """

@@ -11,7 +11,9 @@ Everything that comes from the kernel is untrusted: it is parsed defensively, an
 conversation with a ``Stop`` naming what happened. Nothing the kernel says can raise out of ``run_cells``.
 
 The kernel's process is the sandbox's bwrap (or, with ``sandboxed=False``, the kernel itself in a new session).
-``_stop`` kills it with SIGKILL and waits for it: in the sandbox that ends every process the kernel started.
+A warm kernel is not started by bwrap: the sandbox holds a placeholder, and the zygote (``casekit.grade.zygote``)
+forks the kernel into it; the grader then also watches the kernel through a pidfd. ``_stop`` kills the sandbox
+with SIGKILL and waits for it: that ends every process the kernel started, and a warm kernel with them.
 """
 
 from __future__ import annotations
