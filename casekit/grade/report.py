@@ -171,8 +171,8 @@ STYLE = """body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.4em;text-align:left;
 vertical-align:top}.text{white-space:pre-wrap;overflow-wrap:anywhere;background:#f6f6f6;border-left:3px solid #bbb;
 padding:.5em .8em;margin:.4em 0;font-family:ui-monospace,monospace;font-size:.92em}.note{color:#555;font-size:.9em}
-.q{border-top:1px solid #ccc;padding:.6em 0}.q h2{font-size:1.1em;margin:.2em 0}.levels{margin:0;padding-left:1.2em}
-summary{cursor:pointer}"""
+.q{border-top:1px solid #ccc;padding:.6em 0}.prompt{margin:.2em 0;color:#333}.q h2{font-size:1.1em;margin:.2em 0}.levels{margin:0;padding-left:1.2em}
+summary{cursor:pointer}.rubric td:last-child{min-width:12em}"""
 
 
 def text_block(text: str, length: int, cap: int | None = 0) -> str:
@@ -290,9 +290,11 @@ _STATUS_WORDS = {"correct": "Correct", "wrong": "Not right yet", "unanswered": "
 
 def _section(q: QuestionKey, colour: str, result: str, body: str) -> str:
     prompt = prompt_of(q)
+    short = _first_words(prompt, 220)
+    full = (f"<details><summary>The whole question</summary>{text_block(prompt, len(prompt), None)}</details>"
+            if short != " ".join(prompt.split()) else "")
     return (f'<section class=q id="{e(q.id)}"><h2><span style="color:{colour}" aria-hidden="true">●</span> '
-            f"{e(title_of(q))}: {result}</h2>"
-            f"<details><summary>The question</summary>{text_block(prompt, len(prompt), None)}</details>"
+            f"{e(title_of(q))}: {result}</h2><p class=prompt>{e(short)}</p>{full}"
             f"{body}</section>")
 
 

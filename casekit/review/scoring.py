@@ -166,6 +166,7 @@ class Scorer:
         self._loading = False
         self._status = w.HTML()
         self._text = w.HTML(layout=w.Layout(width="100%"))
+        self._text.add_class("ck-score-response")
         self._score = w.HTML()
         model = self.data["model_answer"]
         about = w.HTML(f"<style>{_CSS}</style><div class=ck-score-about>"
