@@ -48,15 +48,13 @@ def run(submissions: Path, out: Path, **options) -> list[str]:
 # --- the rubric, read from the solutions ----------------------------------------------------------------------
 
 def test_rubrics_are_read_from_every_free_response_question():
-    import nbformat as nbf
-
-    from casekit import build
+    from casekit import build, questions
 
     for path in build.solution_notebooks():
-        nb = nbf.read(path, as_version=4)
-        for q in build.questions(nb, path.name):
+        nb = nbformat.read(path, as_version=4)
+        for q in questions.read(nb, path.name):
             if q.free:
-                parsed = rubric.parse(build._region(nb.cells[q.cell].source))
+                parsed = rubric.parse(questions.region(nb.cells[q.cell].source))
                 assert parsed.max_points == q.points, (q.id, parsed.max_points)
                 assert all(c.text for c in parsed.criteria)
     guide = (KIT / "solutions" / "README.md").read_text(encoding="utf-8")

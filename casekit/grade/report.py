@@ -19,12 +19,14 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from urllib.parse import quote
 
+from casekit import palette
 from casekit.grade.score import QuestionKey, Row
 
 GRADES_COLUMNS = ["student", "exercise", "question", "points", "max_points", "status", "message"]
 # Status colours (Okabe-Ito); the status is also written out in words, so colour is never the only signal.
-COLOUR = {"correct": "#009E73", "wrong": "#D55E00", "unanswered": "#999999", "error": "#CC79A7",
-          "timeout": "#E69F00", "invalid": "#CC79A7", "missing": "#999999"}
+COLOUR = {"correct": palette.BLUISH_GREEN, "wrong": palette.VERMILLION, "unanswered": palette.GREY,
+          "error": palette.REDDISH_PURPLE, "timeout": palette.ORANGE, "invalid": palette.REDDISH_PURPLE,
+          "missing": palette.GREY}
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -235,10 +237,10 @@ def feedback_html(student: str, exercise: str, title: str, graded, key: dict[str
                 detail = _levels_html(entry, rubrics.get(q.id))
                 if entry.comment:
                     detail += f'<p><b>Comment:</b></p><div class=text>{e(entry.comment)}</div>'
-                colour = "#0072B2"
+                colour = palette.BLUE
             else:
                 unscored += 1
-                result, detail, colour = f"not scored yet (out of {q.points:g})", "", "#999999"
+                result, detail, colour = f"not scored yet (out of {q.points:g})", "", palette.GREY
             shown = f"<p><b>Your response:</b></p>{answer}"
             extra = ""
             if reveal:
@@ -328,7 +330,7 @@ def summary_html(rows: list[Row], wrong_answers: dict[str, Counter], keys: dict[
     counted = {q: sum(by_question[q].values()) for q in questions}
     percent = [round(100 * by_question[q]["correct"] / counted[q], 1) for q in questions]
     labels = [f"{q}: {title_of(question_keys[q])}" for q in questions]
-    bars = go.Figure(go.Bar(x=questions, y=percent, marker_color="#0072B2", customdata=labels,
+    bars = go.Figure(go.Bar(x=questions, y=percent, marker_color=palette.BLUE, customdata=labels,
                             hovertemplate="%{customdata}: %{y}% correct<extra></extra>"))
     bars.update_layout(title="Percent of submissions correct, per question", yaxis_title="% correct",
                        yaxis_range=[0, 100], template="plotly_white", height=380)
@@ -411,7 +413,8 @@ def _first_words(text: str, limit: int = 160) -> str:
 
 
 def _warning(text: str) -> str:
-    return (f'<p role="alert" style="border:3px solid #D55E00;padding:.6em;font-weight:bold">{e(text)}</p>'
+    style = f"border:3px solid {palette.VERMILLION};padding:.6em;font-weight:bold"
+    return (f'<p role="alert" style="{style}">{e(text)}</p>'
             if text else "")
 
 

@@ -46,7 +46,7 @@ def extract(released, student) -> dict[str, Response]:
     A question whose answer cell is missing or still holds the placeholder gets an empty response.
     ``student`` comes from a student: cells of the wrong shape are skipped, never trusted.
     """
-    from casekit.build import FREE_PLACEHOLDER, PLACEHOLDER
+    from casekit.questions import FREE_PLACEHOLDER, PLACEHOLDER
 
     questions = {}
     for cell in released.cells:

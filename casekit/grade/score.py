@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from casekit import answers, build
+from casekit import answers, build, questions
 
 
 @dataclass
@@ -68,21 +68,24 @@ def exercise_key(solution: Path) -> dict[str, QuestionKey]:
     nb = nbformat.read(solution, as_version=4)
     values = build.record_values(nb, solution.parent, solution.name)
     key = {}
-    for q in build.questions(nb, solution.name):
-        prompt, solved = _prompt(nb, q.cell), build._region(nb.cells[q.cell].source).strip()
+    for q in questions.read(nb, solution.name):
+        prompt, solved = _prompt(nb, q.cell), questions.region(nb.cells[q.cell].source).strip()
         if q.free:
             key[q.id] = QuestionKey(q.id, q.spec, q.points, "", set(), {}, free=True, prompt=prompt, solution=solved)
             continue
-        accepted, hints = build.canonical_answers(q, values.get(q.id, {}), solution.name)
+        accepted, hints = questions.canonical_answers(q, values.get(q.id, {}), solution.name)
         key[q.id] = QuestionKey(q.id, q.spec, q.points, q.hint, set(accepted), hints, prompt=prompt, solution=solved)
     return key
 
 
 def _prompt(nb, index: int) -> str:
-    """Return the markdown cell that asks the question whose answer cell is at ``index``: the nearest one above."""
-    for cell in reversed(nb.cells[:index]):
-        if cell.cell_type == "markdown" and "question" not in cell.metadata.get("casekit", {}):
-            return cell.source.strip()
+    """Return the prompt of the question whose answer cell is at ``index``: the nearest cell above that starts
+    with a question heading (``### Q2 (1 point)``), and the text cells between it and the answer cell."""
+    for at in range(index - 1, -1, -1):
+        cell = nb.cells[at]
+        if cell.cell_type == "markdown" and questions.HEADING.match(cell.source.split("\n", 1)[0]):
+            return "\n\n".join(c.source.strip() for c in nb.cells[at:index] if c.cell_type == "markdown"
+                               and not questions.question_of(c))
     return ""
 
 
