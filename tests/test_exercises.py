@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from casekit import answers, build, check
+from casekit import answers, build, check, questions
 
 KIT = Path(__file__).resolve().parents[1]
 SOLUTIONS = build.solution_notebooks(KIT / "solutions")
@@ -22,12 +22,13 @@ def read(path: Path):
 
 def check_lines(nb) -> dict[str, str]:
     """Return each check cell's question id and the verdict line it printed."""
-    lines = {}
+    lines, question = {}, None
     for cell in nb.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade"):
+        question = questions.answer_question(cell) or question
+        if questions.is_check_cell(cell):
             text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream").strip()
-            lines[grade_id] = text
+            assert cell.metadata["nbgrader"]["grade_id"] == questions.grade_id(question)
+            lines[question] = text
     return lines
 
 

@@ -46,29 +46,30 @@ def graded_notebook(released, student, token: str):
     """Return the notebook to run: the released exercise with the student's answers and extra cells put in."""
     import nbformat
 
-    questions = [c.metadata["casekit"]["question"] for c in released.cells
-                 if c.cell_type == "code" and "question" in c.metadata.get("casekit", {})]
+    from casekit import questions as rules
+
+    questions = rules.answer_cells(released)
     student = _plain_cells(student)
     released_ids = {c.get("id") for c in released.cells}
     answers, extras, pending, notes = {}, {}, [], []
     for cell in student.cells:
-        qid = cell.metadata.get("casekit", {}).get("question")
-        if qid in questions and cell.cell_type == "code":
+        qid = rules.answer_question(cell)
+        if qid in questions:
             if qid in answers:
                 notes.append(f"the answer cell of {qid} appears more than once; the last one was graded")
             answers[qid] = cell
             extras.setdefault(qid, []).extend(pending)
             pending = []
-        elif cell.cell_type == "code" and cell.get("id") not in released_ids and not _is_check(cell):
+        elif cell.cell_type == "code" and cell.get("id") not in released_ids and not rules.is_generated(cell):
             pending.append(cell)
     graded = copy.deepcopy(released)
     cells = []
     for cell in graded.cells:
         if cell.cell_type != "code":
             continue
-        if _is_check(cell):
+        if rules.is_generated(cell):
             continue
-        qid = cell.metadata.get("casekit", {}).get("question")
+        qid = rules.answer_question(cell)
         if qid is None:
             cells.append(_fresh(cell.source))
             continue
@@ -120,12 +121,6 @@ def _plain_cells(student):
         cells.append(cell)
     student.cells = cells
     return student
-
-
-def _is_check(cell) -> bool:
-    """Return True for a check cell (nbgrader's graded cell) or the ``check.progress()`` cell: never run here."""
-    return cell.cell_type == "code" and (bool(cell.metadata.get("nbgrader", {}).get("grade"))
-                                         or "check.progress()" in cell.source)
 
 
 def _fresh(source: str, role: str = ""):

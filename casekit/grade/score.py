@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from casekit import answers, build
+from casekit import answers, build, questions
 
 
 @dataclass
@@ -50,11 +50,11 @@ def exercise_key(solution: Path) -> dict[str, QuestionKey]:
     nb = nbformat.read(solution, as_version=4)
     values = build.record_values(nb, solution.parent, solution.name)
     key = {}
-    for q in build.questions(nb, solution.name):
+    for q in questions.read(nb, solution.name):
         if q.free:
             key[q.id] = QuestionKey(q.id, q.spec, q.points, "", set(), {}, free=True)
             continue
-        accepted, hints = build.canonical_answers(q, values.get(q.id, {}), solution.name)
+        accepted, hints = questions.canonical_answers(q, values.get(q.id, {}), solution.name)
         key[q.id] = QuestionKey(q.id, q.spec, q.points, q.hint, set(accepted), hints)
     return key
 
