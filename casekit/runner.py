@@ -9,14 +9,16 @@ notebook with its outputs. Three things make it the runner the kit can rely on:
   the exception and its message: ``ex02.ipynb: cell 7 (`answer = total`) raised NameError: name 'total' is not
   defined``. A cell that runs past ``timeout`` and a kernel that dies are reported the same way.
 - **The outputs do not depend on how loaded the machine is.** On a busy machine ipykernel can send one ``print``
-  as two stream messages ("…again." and "\\n"); ``coalesce_streams`` joins adjacent outputs of the same stream, so
-  a notebook run twice is written byte for byte the same.
+  as two stream messages ("…again." and "\\n"), or a warning before the print that came first;
+  ``coalesce_streams`` joins each run of stream outputs into one stdout and one stderr output, so a notebook run
+  twice is written byte for byte the same.
 
 >>> from nbformat.v4 import new_code_cell, new_output
 >>> cell = new_code_cell("print('one'); print('two')",
-...                      outputs=[new_output("stream", text="one\\n"), new_output("stream", text="two\\n")])
->>> coalesce_streams(cell).outputs
-[{'output_type': 'stream', 'name': 'stdout', 'text': 'one\\ntwo\\n'}]
+...                      outputs=[new_output("stream", text="one"), new_output("stream", name="stderr", text="!\\n"),
+...                               new_output("stream", text="\\ntwo\\n")])
+>>> [(o.name, o.text) for o in coalesce_streams(cell).outputs]
+[('stdout', 'one\\ntwo\\n'), ('stderr', '!\\n')]
 """
 
 from __future__ import annotations
@@ -80,21 +82,26 @@ def run(nb, folder: Path, env: dict[str, str] | None = None, name: str = "notebo
 
 
 def coalesce_streams(cell):
-    """Join each run of adjacent stream outputs of one stream (stdout or stderr) into one output; return the cell.
+    """Join each run of stream outputs into at most two, all of its stdout then all of its stderr; return the cell.
 
-    The kernel decides how a stream is cut into messages, and a loaded machine cuts it differently; the text is
-    the same, so joining the pieces makes the outputs the same however they arrived.
+    The kernel decides how a stream is cut into messages, and in which order two streams' pieces arrive; a loaded
+    machine cuts and orders them differently. Between two other outputs (a display, a result, an error), which
+    the kernel sends in order, the text of each stream is the same however it arrived, so joining it makes the
+    outputs the same too. Unlike nbclient's own ``coalesce_streams``, a print after a figure stays after it.
     """
-    outputs = []
-    for output in cell.get("outputs", []):
-        previous = outputs[-1] if outputs else None
-        if (output.get("output_type") == "stream" and previous is not None
-                and previous.get("output_type") == "stream" and previous.get("name") == output.get("name")):
-            previous["text"] = _text(previous["text"]) + _text(output["text"])
+    outputs, run = [], []
+    for output in [*cell.get("outputs", []), None]:
+        if output is not None and output.get("output_type") == "stream":
+            run.append(output)
             continue
-        if output.get("output_type") == "stream":
-            output["text"] = _text(output["text"])
-        outputs.append(output)
+        for name in ("stdout", "stderr"):
+            pieces = [o for o in run if o.get("name") == name]
+            if pieces:
+                pieces[0]["text"] = "".join(_text(o["text"]) for o in pieces)
+                outputs.append(pieces[0])
+        run = []
+        if output is not None:
+            outputs.append(output)
     cell["outputs"] = outputs
     return cell
 
