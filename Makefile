@@ -54,5 +54,7 @@ present: $(STAMP)
 	$(PY) -m casekit build-site --no-code --out site-present
 
 clean:
-	rm -rf site site-present $(VENV) .pytest_cache build dist *.egg-info
+	@# the editions only if build-site made them (its marker is there): never a folder of the user's own
+	for d in site site-present; do if [ -f $$d/.casekit-site ]; then rm -rf $$d; fi; done
+	rm -rf $(VENV) .pytest_cache build dist *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
