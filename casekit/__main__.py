@@ -59,13 +59,13 @@ def _build_navigation(_args: argparse.Namespace) -> int:
 
 
 def _build_site(args: argparse.Namespace) -> int:
-    from casekit import build, site
+    from casekit import build, runner, site
 
     out = Path(args.out)
-    site.clean(out)
     try:
+        site.clean(out)
         site.build(build.kit_root() / "notebooks", out, code=not args.no_code)
-    except build.BuildError as err:
+    except (site.SiteError, runner.NotebookError) as err:
         print(f"build-site: {err}", file=sys.stderr)
         return 2
     print(f"open {out / 'index.html'} in a browser")
