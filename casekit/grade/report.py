@@ -372,7 +372,8 @@ def summary_html(rows: list[Row], wrong_answers: dict[str, Counter], keys: dict[
     links = "\n".join(
         f"<tr><td>{e(student)}</td>" + "".join(
             f'<td><a href="feedback/{quote(folder_name(student))}/{e(exercise)}.html">'
-            f"{totals.get((student, exercise), 0):g}</a></td>" for exercise in exercises) + "</tr>"
+            f"{_points_or_page(totals, student, exercise, keys)}</a></td>" if (student, exercise) in totals
+            or (student, exercise) in pairs else "<td></td>" for exercise in exercises) + "</tr>"
         for student in students)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Class summary</title>
@@ -399,6 +400,13 @@ def summary_html(rows: list[Row], wrong_answers: dict[str, Counter], keys: dict[
 </tbody></table>
 </body></html>
 """
+
+
+def _points_or_page(totals: dict, student: str, exercise: str, keys: dict) -> str:
+    """A link's text in the summary's table: the auto-checked points, or "feedback" for a written-only exercise."""
+    if any(not q.free for q in keys.get(exercise, {}).values()):
+        return f"{totals.get((student, exercise), 0):g}"
+    return "feedback"
 
 
 def _written_html(written, keys) -> str:
