@@ -33,7 +33,7 @@ HEADLINE_ERRORS = {
     "11 Cold War crisis": "Cold War crisis",
     "12 dissuade": "not dissuade it without knowing it",
 }
-ERROR_KINDS = {"translation_error", "factual_error"}
+ERROR_KINDS = set(data.ANNOTATION_KINDS_NEEDING_EVIDENCE)  # the kinds that need a correction and sources
 
 
 @pytest.fixture(scope="module")
