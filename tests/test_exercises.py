@@ -164,6 +164,36 @@ def test_the_checker_prints_one_line_and_never_the_answer(capsys):
     assert "1 of 8 questions correct" in summary and "Not yet right: ex02.q1." in summary
 
 
+@pytest.mark.parametrize("mode", ["autograde", "validate"])
+def test_under_nbgrader_a_check_that_is_not_right_raises_its_verdict(capsys, monkeypatch, mode):
+    monkeypatch.setenv("NBGRADER_EXECUTION", mode)
+    checker = check.Checker("ex02")
+    checker("ex02.q2", "b")  # right: no exception
+    assert capsys.readouterr().out.strip() == "✅ ex02.q2: correct."
+    for answer in (21, ..., None, "nonsense"):
+        with pytest.raises(AssertionError, match=r"ex02\.q1: not") as raised:
+            checker("ex02.q1", answer)
+        assert str(raised.value) in capsys.readouterr().out  # the same line is printed, then raised
+    with pytest.raises(AssertionError, match="there is no question"):
+        checker("ex02.q99", 1)
+    with pytest.raises(AssertionError, match="cannot check"):
+        check.Checker("ex99")("ex99.q1", 1)
+
+
+@pytest.mark.parametrize("value", ["", "0", "1", "true", "grade", "Autograde"])
+def test_outside_nbgrader_a_check_never_raises(capsys, monkeypatch, value):
+    if value:
+        monkeypatch.setenv("NBGRADER_EXECUTION", value)
+    else:
+        monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    checker = check.Checker("ex02")
+    for answer in (21, ..., None, "nonsense"):
+        checker("ex02.q1", answer)
+    checker("ex02.q99", 1)
+    check.Checker("ex99")("ex99.q1", 1)
+    assert len(capsys.readouterr().out.strip().splitlines()) == 6
+
+
 def test_a_missing_key_is_reported_in_the_notebook_not_a_crash(capsys):
     checker = check.Checker("ex99")
     checker("ex99.q1", 1)

@@ -76,8 +76,9 @@ def test_gradebook_has_one_row_per_student_and_a_blank_manual_column(graded):
     path = graded["root"] / "results" / "gradebook.csv"
     book = list(csv.DictReader(path.open(encoding="utf-8")))
     assert len(book) == len(graded["expected"])
-    manual = [c for c in book[0] if "to grade by hand" in c]
-    assert manual and all(row[manual[0]] == "" for row in book)
+    manual = [c for c in book[0] if "scored by hand" in c]
+    assert manual and all(row[manual[0]] == "" for row in book), "nothing is scored until the sheet says so"
+    assert all(row["free responses not scored yet"] == "1" for row in book)
     right = next(r for r in book if r["student"] == "all_right")
     assert right["auto total"] == str(len(questions()))
 
