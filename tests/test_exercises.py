@@ -194,6 +194,23 @@ def test_outside_nbgrader_a_check_never_raises(capsys, monkeypatch, value):
     assert len(capsys.readouterr().out.strip().splitlines()) == 6
 
 
+def test_the_progress_line_counts_auto_checked_questions_and_names_the_free_responses(capsys):
+    checker = check.Checker("ex02")
+    auto, free = checker.key["questions"], checker.key["free_response"]
+    assert free and not set(free) & set(auto)
+    checker.progress()
+    out = capsys.readouterr().out.splitlines()
+    points = sum(entry["points"] for entry in auto.values())
+    assert out[0] == f"Progress on ex02: 0 of {len(auto)} questions correct (0 of {points:g} points)."
+    assert out[1] == "Not answered yet: " + ", ".join(auto) + "."
+    assert out[-1] == "Graded by your instructor: " + ", ".join(free) + "."
+    checker.status = dict.fromkeys(auto, "correct")
+    checker.progress()
+    out = capsys.readouterr().out.splitlines()
+    assert out == [f"Progress on ex02: {len(auto)} of {len(auto)} questions correct ({points:g} of {points:g} points).",
+                   "Every auto-checked question is right.", "Graded by your instructor: " + ", ".join(free) + "."]
+
+
 def test_a_missing_key_is_reported_in_the_notebook_not_a_crash(capsys):
     checker = check.Checker("ex99")
     checker("ex99.q1", 1)
