@@ -154,6 +154,10 @@ def running_hub(workdir: Path, start_timeout: float = 120):
             time.sleep(0.2)
         hub.started_in = time.monotonic() - started
         yield hub
+    except BaseException:
+        # Shown with the failure: what the hub, the proxy and the servers said last.
+        print(f"--- the end of {log} ---\n{log.read_text(errors='replace')[-6000:]}", file=sys.stderr)
+        raise
     finally:
         stop_hub(hub)
 

@@ -20,11 +20,19 @@ from pathlib import Path
 import nbformat
 import pytest
 import requests
+from grading_corpus import _solutions, _wrong
+from hub_class import (
+    REPO_NAME,
+    Student,
+    course_repository,
+    git,
+    leftovers,
+    pull_link,
+    running_hub,
+)
 
 from casekit import build, grade
 from casekit.grade.run import Limits
-from grading_corpus import _solutions, _wrong
-from hub_class import REPO_NAME, Student, course_repository, git, leftovers, pull_link, running_hub
 
 STUDENTS = 20
 EXERCISE = "exercises/ex02_timeline.ipynb"
