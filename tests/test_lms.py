@@ -313,3 +313,24 @@ def test_gradebook_cells_a_spreadsheet_would_run_are_neutralised():
     parsed = list(csv.reader(io.StringIO(text)))
     assert parsed[2] == ["'=HYPERLINK(\"x\")", "1", "", "", "", "2"]
     assert gradebooks.not_in_roster(rows, table) == ["zed"]
+
+
+def test_written_work_scored_by_hand_counts_in_the_lms_totals():
+    from types import SimpleNamespace
+
+    from casekit.grade.score import QuestionKey, Row
+
+    keys = {"ex02": {"ex02.q1": QuestionKey("ex02.q1", {}, 2.0, "", set(), {}),
+                     "ex02.q9": QuestionKey("ex02.q9", {}, 3.0, "", set(), {}, free=True)}}
+    table = roster.Roster(by_student={s: {"student": s, "lms_id": str(i), "email": f"{s}@x.edu"}
+                                      for i, s in enumerate(["ann", "bob", "cy"])})
+    rows = [Row("ann", "ex02", "ex02.q1", 2, 2, "correct", ""), Row("bob", "ex02", "ex02.q1", 0, 2, "wrong", ""),
+            Row("cy", "ex02", "ex02.q1", 0, 2, "missing", "")]
+    scores = {("ann", "ex02.q9"): SimpleNamespace(points=2.5, scored=True),
+              ("bob", "ex02.q9"): SimpleNamespace(points=0.0, scored=False)}
+    canvas = list(csv.reader(io.StringIO(gradebooks.canvas_csv(rows, keys, {"ex02": "T"}, table, scores))))
+    assert canvas[1][5] == "5"  # points possible: 2 auto-checked + 3 written
+    assert {r[1]: r[5] for r in canvas[2:]} == {"0": "4.5", "1": "0", "2": ""}  # not scored yet: auto only
+    moodle = list(csv.DictReader(io.StringIO(gradebooks.moodle_csv(rows, keys, {"ex02": "T"}, table, scores))))
+    assert {r["Email address"]: r["Exercise 02: T"] for r in moodle} == {"ann@x.edu": "4.5", "bob@x.edu": "0",
+                                                                         "cy@x.edu": ""}

@@ -131,7 +131,8 @@ def grade(submissions: Path, out: Path, jobs: int | None = None, limits: Limits 
     written = written_work.update(out, graded_of, keys, titles, names, progress)
     report.write_all(out, graded_of, keys, titles, written, "" if sandboxed else UNSANDBOXED, reveal)
     if the_roster is not None:
-        _write_lms_gradebooks(out, {k: g.rows for k, g in graded_of.items()}, keys, titles, the_roster, progress)
+        _write_lms_gradebooks(out, {k: g.rows for k, g in graded_of.items()}, keys, titles, the_roster, progress,
+                              written.scores)
     problems = sum(1 for g in graded_of.values() if any(r.status in ("error", "timeout", "invalid") for r in g.rows))
     summary = Summary(len(found), sum(len(s) for s in found.values()), problems, time.monotonic() - started,
                       sandboxed)
@@ -154,12 +155,13 @@ def _roster(path: Path | None, progress):
     return the_roster
 
 
-def _write_lms_gradebooks(out: Path, rows_of: dict, keys: dict, titles: dict, the_roster, progress) -> None:
+def _write_lms_gradebooks(out: Path, rows_of: dict, keys: dict, titles: dict, the_roster, progress,
+                          scores: dict) -> None:
     from casekit.lms import gradebooks
 
     rows = [row for k in sorted(rows_of) for row in rows_of[k] if row.exercise in keys]
-    report.write_atomic(out / "canvas_gradebook.csv", gradebooks.canvas_csv(rows, keys, titles, the_roster))
-    report.write_atomic(out / "moodle_gradebook.csv", gradebooks.moodle_csv(rows, keys, titles, the_roster))
+    report.write_atomic(out / "canvas_gradebook.csv", gradebooks.canvas_csv(rows, keys, titles, the_roster, scores))
+    report.write_atomic(out / "moodle_gradebook.csv", gradebooks.moodle_csv(rows, keys, titles, the_roster, scores))
     missing = gradebooks.not_in_roster(rows, the_roster)
     if missing:
         progress(f"not in the roster, so left out of canvas_gradebook.csv and moodle_gradebook.csv: "
