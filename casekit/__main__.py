@@ -5,6 +5,7 @@ Commands:
   build-exercises   write exercises/ and the hashed keys from solutions/ (--check: only say what is stale).
   build-navigation  rewrite the navigation bars of the lesson notebooks from casekit.lessons.
   build-site        run the lessons and write the static HTML edition (default: site/).
+  collect           turn a Canvas or Moodle bulk download into the class folder SUBMISSIONS/<student>/<exercise>.ipynb.
   grade             grade a class folder SUBMISSIONS/<student>/<exercise>.ipynb into a results folder.
 """
 
@@ -58,13 +59,13 @@ def _build_navigation(_args: argparse.Namespace) -> int:
 
 
 def _build_site(args: argparse.Namespace) -> int:
-    from casekit import build, site
+    from casekit import build, runner, site
 
     out = Path(args.out)
-    site.clean(out)
     try:
+        site.clean(out)
         site.build(build.kit_root() / "notebooks", out, code=not args.no_code)
-    except build.BuildError as err:
+    except (site.SiteError, runner.NotebookError) as err:
         print(f"build-site: {err}", file=sys.stderr)
         return 2
     print(f"open {out / 'index.html'} in a browser")
@@ -80,8 +81,9 @@ def _grade(args: argparse.Namespace) -> int:
                     cells=args.max_cells)
     try:
         grade.grade(Path(args.submissions), Path(args.out), jobs=args.jobs, limits=limits, resume=args.resume,
-                    exercises=args.exercise or None, sandboxed=not args.unsafe_no_sandbox, dask=args.dask,
-                    warm=not args.cold_start)
+                    exercises=args.exercise or None, sandboxed=not args.unsafe_no_sandbox,
+                    roster=Path(args.roster) if args.roster else None, names=args.names, reveal=args.reveal,
+                    dask=args.dask, warm=not args.cold_start)
     except grade.SandboxUnavailable as err:
         print(f"grade: refusing to grade without a sandbox: {err}", file=sys.stderr)
         return 2
@@ -93,6 +95,19 @@ def _grade(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     return 0
+
+
+def _collect(args: argparse.Namespace) -> int:
+    from casekit.lms import download
+
+    try:
+        result = download.collect(Path(args.download), args.lms, Path(args.roster), Path(args.out))
+    except download.CollectError as err:
+        print(f"collect: {err}", file=sys.stderr)
+        return 2
+    for line in result.lines():
+        print(line)
+    return 1 if result.problems else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,9 +126,16 @@ def main(argv: list[str] | None = None) -> int:
     site_parser.add_argument("--no-code", action="store_true",
                              help="leave out code cells: the edition for projecting in class")
     site_parser.set_defaults(run=_build_site)
+    collector = commands.add_parser("collect", help="turn an LMS bulk download into SUBMISSIONS/<student>/<exercise>.ipynb")
+    collector.add_argument("download", help="the zip the LMS gave (or the folder it was unpacked into); only read")
+    collector.add_argument("--lms", required=True, choices=["canvas", "moodle"], help="the LMS the download came from")
+    collector.add_argument("--roster", required=True, help="ROSTER.csv: columns student, lms_id (see the instructor guide)")
+    collector.add_argument("--out", required=True, help="the class folder to write; must be new or empty")
+    collector.set_defaults(run=_collect)
     grader = commands.add_parser("grade", help="grade SUBMISSIONS/<student>/<exercise>.ipynb into --out")
     grader.add_argument("submissions", help="the class folder, one sub-folder per student")
-    grader.add_argument("--out", required=True, help="where to write grades.csv, gradebook.csv, feedback/, summary.html")
+    grader.add_argument("--out", required=True, help="where to write grades.csv, gradebook.csv, feedback/, summary.html, "
+                        "responses/ and the scoring sheets manual/")
     grader.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: the number of cores)")
     grader.add_argument("--timeout", type=int, default=30, help="seconds a single cell may run (default 30)")
     grader.add_argument("--notebook-timeout", type=int, default=300, help="seconds a whole notebook may run (default 300)")
@@ -134,9 +156,14 @@ def main(argv: list[str] | None = None) -> int:
                              "the key stays here (default: grade on this machine)")
     grader.add_argument("--cold-start", action="store_true",
                         help="start each kernel with a new Python instead of forking it from a warm template (slower)")
+    grader.add_argument("--names", action="store_true",
+                        help="show students' names on the responses pages (default: stable pseudonyms)")
+    grader.add_argument("--reveal", action="store_true",
+                        help="after the deadline: show the accepted answers and model answers on the feedback pages")
     grader.add_argument("--unsafe-no-sandbox", action="store_true",
                         help="run student code WITHOUT the bubblewrap sandbox, with your rights (every report "
                              "says so); only where bwrap cannot run and the notebooks are trusted")
+    grader.add_argument("--roster", help="ROSTER.csv: also write canvas_gradebook.csv and moodle_gradebook.csv")
     grader.set_defaults(run=_grade)
     args = parser.parse_args(argv)
     return args.run(args)

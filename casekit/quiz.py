@@ -14,6 +14,8 @@ the tests call); ``ask`` wraps it in a widget for JupyterLab.
 
 from __future__ import annotations
 
+from casekit import palette
+
 
 def feedback(options: dict[str, str], answer: str, why: dict[str, str], choice: str | None) -> str:
     """Return the feedback for ``choice``: right or not, then the explanation written for that option."""
@@ -40,7 +42,7 @@ def ask(question: str, options: dict[str, str], answer: str, why: dict[str, str]
 
     def update(change):
         text = feedback(options, answer, why, change["new"])
-        colour = "#009E73" if change["new"] == answer else "#D55E00"
+        colour = palette.BLUISH_GREEN if change["new"] == answer else palette.VERMILLION
         shown.value = f'<span style="color:{colour}">{html.escape(text)}</span>'
 
     choices.observe(update, "value")

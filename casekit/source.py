@@ -15,31 +15,37 @@ True
 
 Without the article text (excerpt mode, see ``casekit.data``), both show each annotated passage, its paragraph
 number and its note instead of the whole text.
+
+``paragraph_html(n)`` returns one paragraph of the article on its own (in excerpt mode, its annotated passages),
+for a panel beside another instrument, such as the timelines' explorer.
 """
 
 from __future__ import annotations
 
 import html as _html
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from casekit import anchors, data
+from casekit import anchors, data, palette
 
-# Kind -> (label, colour, underline style, background tint). Colours are the Okabe-Ito colour-blind-safe palette;
-# kinds that share a colour differ by underline style, and every highlight also names its kind in its note.
+# Kind -> (label, colour, underline style, background tint). Colours come from the kit's Okabe-Ito palette
+# (casekit.palette); kinds that share a colour differ by underline style, and every highlight also names its kind in
+# its note.
 KINDS: dict[str, tuple[str, str, str, str]] = {
-    "translation_error": ("Translation error", "#D55E00", "wavy", "rgba(213, 94, 0, 0.16)"),
-    "factual_error": ("Factual error", "#D55E00", "double", "rgba(213, 94, 0, 0.30)"),
-    "quote": ("Direct quote", "#0072B2", "solid", "rgba(86, 180, 233, 0.22)"),
-    "paraphrase": ("Paraphrase", "#0072B2", "dashed", "transparent"),
-    "attribution": ("Attribution (who says it)", "#0072B2", "dotted", "transparent"),
-    "claim": ("Claim", "#8a7d00", "solid", "rgba(240, 228, 66, 0.45)"),
-    "opinion": ("Opinion / analysis by DW", "#CC79A7", "solid", "rgba(204, 121, 167, 0.22)"),
-    "framing": ("Framing / loaded term", "#CC79A7", "dashed", "transparent"),
-    "actor": ("Actor", "#009E73", "solid", "transparent"),
-    "date": ("Date", "#E69F00", "solid", "transparent"),
-    "number": ("Number", "#E69F00", "dashed", "transparent"),
+    "translation_error": ("Translation error", palette.VERMILLION, "wavy", palette.tint(palette.VERMILLION, 0.16)),
+    "factual_error": ("Factual error", palette.VERMILLION, "double", palette.tint(palette.VERMILLION, 0.30)),
+    "quote": ("Direct quote", palette.BLUE, "solid", palette.tint(palette.SKY_BLUE, 0.22)),
+    "paraphrase": ("Paraphrase", palette.BLUE, "dashed", "transparent"),
+    "attribution": ("Attribution (who says it)", palette.BLUE, "dotted", "transparent"),
+    "claim": ("Claim", palette.DARK_YELLOW, "solid", palette.tint(palette.YELLOW, 0.45)),
+    "opinion": ("Opinion / analysis by DW", palette.REDDISH_PURPLE, "solid",
+                palette.tint(palette.REDDISH_PURPLE, 0.22)),
+    "framing": ("Framing / loaded term", palette.REDDISH_PURPLE, "dashed", "transparent"),
+    "actor": ("Actor", palette.BLUISH_GREEN, "solid", "transparent"),
+    "date": ("Date", palette.ORANGE, "solid", "transparent"),
+    "number": ("Number", palette.ORANGE, "dashed", "transparent"),
 }
 
 _ASSETS = Path(__file__).with_name("assets")
@@ -86,11 +92,10 @@ def render_html(kinds=None, search: str = "", paragraph: int | None = None, sele
     ``paragraph`` shows that paragraph only; ``selected`` outlines the annotation with that id.
     """
     annotations = visible_annotations(kinds)
-    sources = _sources()
     text = data.article_text()
     parts = [_style(), '<div class="ck-reader">', _legend(annotations)]
     if text is None:
-        parts.append(_excerpts_html(annotations, sources, search, paragraph, selected))
+        parts.append(_excerpts_html(annotations, search, paragraph, selected))
     else:
         placed, failed = place(text, annotations)
         if failed:
@@ -101,7 +106,7 @@ def render_html(kinds=None, search: str = "", paragraph: int | None = None, sele
         for number in numbers:
             start, end = spans[number - 1]
             inside = [p for p in placed if p.paragraph == number]
-            parts.append(_paragraph_html(text, number, start, end, inside, sources, search, selected))
+            parts.append(_paragraph_html(text, number, start, end, inside, search, selected))
     parts.append("</div>")
     return "\n".join(parts)
 
@@ -133,6 +138,30 @@ def note_html(annotation_id: str) -> str:
         out.append("</ul>")
     out.append("</div>")
     return _style() + "\n" + "\n".join(out)
+
+
+def paragraph_html(n: int) -> str:
+    """Return paragraph ``n`` of the article as HTML; in excerpt mode, its annotated passages and their notes.
+
+    The timelines' explorer shows it under the figure when a marker of an event the article mentions is clicked.
+    """
+    text = data.article_text()
+    heading = f"<h4 style='margin:0.2em 0'>The article, paragraph {n}</h4>"
+    if text is not None:
+        spans = anchors.paragraphs(text)
+        if not 1 <= n <= len(spans):
+            return heading + f"<p>The article has no paragraph {n} (it has {len(spans)}).</p>"
+        start, end = spans[n - 1]
+        body = _html.escape(text[start:end]).replace("\n", "<br>")
+        return heading + f"<blockquote style='margin:0.3em 0 0.3em 1em'>{body}</blockquote>"
+    passages = [e for e in data.excerpts() if e["paragraph"] == n]
+    note = ("<p><i>Excerpt mode: the article text is not installed, so only the annotated passages of this "
+            "paragraph are shown.</i></p>")
+    if not passages:
+        return heading + note + "<p>No annotated passage in this paragraph.</p>"
+    items = "".join(f"<li><q>{_html.escape(p['exact'])}</q> <small>({_html.escape(p['kind'])}, {p['id']})</small>"
+                    f"<br>{_html.escape(p['note'])}</li>" for p in passages)
+    return heading + note + f"<ul>{items}</ul>"
 
 
 def reader():
@@ -187,7 +216,7 @@ def reader():
 
 # --- pieces ------------------------------------------------------------------------------------------------------
 
-def _paragraph_html(text, number, start, end, inside, sources, search, selected) -> str:
+def _paragraph_html(text, number, start, end, inside, search, selected) -> str:
     """Return one paragraph with its highlights nested, its search hits marked, and its notes listed under it."""
     body = text[start:end]
     role = _role(number, body)
@@ -212,7 +241,7 @@ def _paragraph_html(text, number, start, end, inside, sources, search, selected)
             f'<{tag} class="ck-text">{"".join(out)}</{tag}>{notes_html}</div>')
 
 
-def _excerpts_html(annotations, sources, search, paragraph, selected) -> str:
+def _excerpts_html(annotations, search, paragraph, selected) -> str:
     """Return the annotated passages alone, for excerpt mode: paragraph, quote with its context, note."""
     out = ['<p class="ck-warning">Excerpt mode: this copy of the kit does not include the article\'s full text. '
            "Each note is shown with the short passage it is about.</p>"]
@@ -332,7 +361,7 @@ def _plain(row: dict) -> dict:
     for key, value in row.items():
         if isinstance(value, list):
             clean[key] = value
-        elif value is None or value is pd.NA or (isinstance(value, float) and value != value) or value is pd.NaT:
+        elif value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
             clean[key] = None
         elif isinstance(value, pd.Timestamp):
             clean[key] = value.to_pydatetime()

@@ -17,7 +17,12 @@
 4. **Score** (``score``): in this process, each value is normalised by ``casekit.answers`` and compared with the
    key computed from ``solutions/``, which no kernel can see.
 5. **Write** (``report``): grades.csv, gradebook.csv, feedback pages and a class summary, atomically, with no
-   timestamps, so two runs give the same files. Submissions are only ever read.
+   timestamps, so two runs give the same files; given a roster, also the Canvas and Moodle import files
+   (``casekit.lms.gradebooks``). Submissions are only ever read.
+6. **The written work** (``casekit.review.written``): what each student wrote for each free-response question is
+   read from their notebook (``responses``), shown on one page per question, and given a row in the scoring sheet
+   ``manual/<exercise>.csv``, which only ever gains rows; the scores entered there go into the gradebook and
+   the feedback pages on the next run.
 
 Whatever one submission does, it costs only its own rows: every step is guarded per submission, and the run
 always writes all its files. What the sandbox does and does not guarantee: the instructor guide's threat model.
@@ -28,14 +33,13 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 from casekit.grade import cache, collect, plan, report, sandbox, session
 from casekit.grade.run import Limits, kernel_environment, run_all, score_all
 from casekit.grade.sandbox import SandboxUnavailable
-from casekit.grade.score import exercise_key
+from casekit.grade.score import Graded, exercise_key
 
 UNSANDBOXED = ("NOT SANDBOXED: this run was made with --unsafe-no-sandbox, so student code ran with the "
                "grader's rights and could have read the solutions or changed files.")
@@ -61,18 +65,22 @@ class Summary:
 
 def grade(submissions: Path, out: Path, jobs: int | None = None, limits: Limits | None = None,
           resume: bool = False, kit: Path | None = None, progress=None,
-          exercises: list[str] | None = None, sandboxed: bool = True, dask: str | None = None,
-          warm: bool = True) -> Summary:
+          exercises: list[str] | None = None, sandboxed: bool = True, roster: Path | None = None,
+          names: bool = False, reveal: bool = False, dask: str | None = None, warm: bool = True) -> Summary:
     """Grade every submission under ``submissions`` and write the results under ``out``; return the summary.
 
     ``exercises`` (e.g. ["ex02"]) limits grading to those exercises; a notebook of another exercise then gets an
     'invalid' row saying so. By default every exercise found among the submissions is graded.
     ``sandboxed=False`` (the command line's ``--unsafe-no-sandbox``) runs kernels without bubblewrap; every
     report then says so. Otherwise grading refuses to start (``SandboxUnavailable``) where no sandbox can run.
+    ``roster`` (a ROSTER.csv, see ``casekit.lms.roster``) adds canvas_gradebook.csv and moodle_gradebook.csv.
+    ``names`` shows students' names on the responses pages instead of pseudonyms; ``reveal`` (after the deadline)
+    shows the accepted answers and model answers on the feedback pages.
     ``dask`` (a scheduler's address) runs the kernels on that Dask cluster's workers (``casekit.grade.remote``);
     ``jobs`` then defaults to the cluster's threads. Locally, kernels start warm (``casekit.grade.zygote``)
     where the machine allows it and ``warm`` is True, and cold otherwise (the progress says so).
     """
+    from casekit.review import written as written_work
     from casekit import build
 
     started = time.monotonic()
@@ -93,6 +101,7 @@ def grade(submissions: Path, out: Path, jobs: int | None = None, limits: Limits 
             warm = False
             progress(f"kernels start cold, one new Python per submission (no warm start here: {problem})")
     released = _released(kit / "exercises")
+    the_roster = _roster(roster, progress)
 
     # 1. Identify.
     found = {}
@@ -108,47 +117,41 @@ def grade(submissions: Path, out: Path, jobs: int | None = None, limits: Limits 
         progress(f"computing the key of {exercise} from its solution …")
         keys[exercise] = exercise_key(_solution(kit / "solutions", exercise))
     the_plan = plan.make(found, wanted, released, keys)
-    rows_of, notes_of, wrongs_of = the_plan.rows_of, the_plan.notes_of, {}
+    graded_of = {k: Graded(rows, the_plan.notes_of.get(k, [])) for k, rows in the_plan.rows_of.items()}
     key_prints = {e: cache.key_print(k) for e, k in keys.items()}
     todo, pending = [], []
     for sub in the_plan.todo:
         print_ = cache.fingerprint(sub, key_prints[sub.exercise], limits, sandboxed)
-        hit = cache.load(out / ".cache", sub, print_) if resume else {}
-        if "rows" in hit:
-            rows_of[(sub.student, sub.exercise)] = hit["rows"]
-            notes_of[(sub.student, sub.exercise)] = hit["notes"]
-            wrongs_of[(sub.student, sub.exercise)] = hit["wrongs"]
-        elif "outcome" in hit:  # run before an interruption, not yet scored
-            pending.append((sub, print_, hit["outcome"]))
+        hit = cache.load(out / ".cache", sub, print_) if resume else None
+        if isinstance(hit, Graded):
+            graded_of[(sub.student, sub.exercise)] = hit
+        elif hit is not None:  # run before an interruption, not yet scored
+            pending.append((sub, print_, hit))
         else:
             todo.append((sub, print_))
 
-    # 2-4. Rebuild and run each submission in its sandbox, collect its values, score them. Each outcome is kept
-    # in the cache as soon as it is in, so that --resume after an interruption runs nothing already run.
+    # 2-4. Rebuild and run each submission in its sandbox, collect its values, score them. What each kernel gave
+    # is kept in the cache as soon as it is in, so that --resume after an interruption runs nothing already run.
     prints = {id(sub): print_ for sub, print_ in todo}
 
-    def finished(sub, outcome):
-        cache.store_outcome(out / ".cache", sub, prints[id(sub)], outcome)
+    def finished(sub, result):
+        cache.store_outcome(out / ".cache", sub, prints[id(sub)], result)
 
-    subs = [s for s, _ in todo]
-    results = session._run_coroutine(_run(subs, released, keys, limits, jobs, progress, sandboxed,
-                                          warm and sandboxed and not dask, dask,
-                                          finished))
-    results += score_all([s for s, _, _ in pending], [o for _, _, o in pending], keys)
-    for (sub, print_), (rows, notes, wrongs) in zip(todo + [(s, p) for s, p, _ in pending], results):
-        rows_of[(sub.student, sub.exercise)] = rows
-        notes_of[(sub.student, sub.exercise)] = notes
-        wrongs_of[(sub.student, sub.exercise)] = wrongs
-        cache.store(out / ".cache", sub, print_, rows, notes, wrongs)
+    results = session._run_coroutine(_run([s for s, _ in todo], released, keys, limits, jobs, progress, sandboxed,
+                                          warm and sandboxed and not dask, dask, finished))
+    results += score_all([s for s, _, _ in pending], [r for _, _, r in pending], keys)
+    for (sub, print_), graded in zip(todo + [(s, p) for s, p, _ in pending], results):
+        graded_of[(sub.student, sub.exercise)] = graded
+        cache.store(out / ".cache", sub, print_, graded)
 
-    # 5. Write.
-    wrong_answers: dict[str, Counter] = defaultdict(Counter)
-    for wrongs in wrongs_of.values():
-        for qid, answer in wrongs.items():
-            wrong_answers[qid][answer] += 1
+    # 5-6. The written work's sheets and pages, then every result file.
     titles = {e: released[e][1].metadata["casekit"].get("title", e) for e in released}
-    report.write_all(out, rows_of, notes_of, keys, titles, wrong_answers, "" if sandboxed else UNSANDBOXED)
-    problems = sum(1 for rs in rows_of.values() if any(r.status in ("error", "timeout", "invalid") for r in rs))
+    written = written_work.update(out, graded_of, keys, titles, names, progress)
+    report.write_all(out, graded_of, keys, titles, written, "" if sandboxed else UNSANDBOXED, reveal)
+    if the_roster is not None:
+        _write_lms_gradebooks(out, {k: g.rows for k, g in graded_of.items()}, keys, titles, the_roster, progress,
+                              written.scores)
+    problems = sum(1 for g in graded_of.values() if any(r.status in ("error", "timeout", "invalid") for r in g.rows))
     summary = Summary(len(found), sum(len(s) for s in found.values()), problems, time.monotonic() - started,
                       sandboxed)
     progress(summary.line())
@@ -168,6 +171,34 @@ async def _run(todo, released, keys, limits, jobs, progress, sandboxed, warm, da
         progress(f"grading on the Dask cluster at {dask}, {jobs} submission(s) at a time")
         return await run_all(todo, released, keys, limits, jobs, progress, sandboxed, runner=cluster.runner,
                              finished=finished)
+
+
+def _roster(path: Path | None, progress):
+    """Read the roster before anything runs, so that a bad one stops the run at once; print its problems."""
+    if path is None:
+        return None
+    from casekit.lms import roster
+
+    try:
+        the_roster = roster.read(path, need_lms_id=False)
+    except roster.RosterError as err:
+        raise ValueError(str(err)) from None
+    for problem in the_roster.problems:
+        progress(problem)
+    return the_roster
+
+
+def _write_lms_gradebooks(out: Path, rows_of: dict, keys: dict, titles: dict, the_roster, progress,
+                          scores: dict) -> None:
+    from casekit.lms import gradebooks
+
+    rows = [row for k in sorted(rows_of) for row in rows_of[k] if row.exercise in keys]
+    report.write_atomic(out / "canvas_gradebook.csv", gradebooks.canvas_csv(rows, keys, titles, the_roster, scores))
+    report.write_atomic(out / "moodle_gradebook.csv", gradebooks.moodle_csv(rows, keys, titles, the_roster, scores))
+    missing = gradebooks.not_in_roster(rows, the_roster)
+    if missing:
+        progress(f"not in the roster, so left out of canvas_gradebook.csv and moodle_gradebook.csv: "
+                 f"{', '.join(missing)}")
 
 
 def _released(folder: Path) -> dict:

@@ -66,7 +66,11 @@ class Cluster:
         self._released_json: dict[str, str] = {}
 
     async def __aenter__(self) -> "Cluster":
-        from distributed import Client
+        try:
+            from distributed import Client
+        except ImportError:
+            raise ValueError('--dask needs dask.distributed, which is not installed: pip install -e ".[dask]"') \
+                from None
 
         self.client = await Client(self.address, asynchronous=True, timeout=20)
         return self
@@ -90,18 +94,23 @@ class Cluster:
             raise SandboxUnavailable(f"the Dask cluster at {self.address} has no workers")
 
     async def runner(self, sub, slot: int):
-        """Run ``sub`` on the cluster; return its ``Outcome``, or its rows when it cannot run. Never raises."""
+        """Run ``sub`` on the cluster; return (its ``Outcome``, or its rows when it cannot run; what it wrote), as
+        ``run.run_submission`` does. Never raises."""
         import nbformat
 
-        from casekit.grade import collect, plan
+        from casekit.grade import collect, plan, responses
 
         key = self.keys[sub.exercise]
         try:
-            raw, _ = collect.load(sub, self.limits.notebook_mb, self.limits.cells)
+            raw, notebook = collect.load(sub, self.limits.notebook_mb, self.limits.cells)
         except collect.Changed as err:
-            return plan.rows_all(sub.student, key, "invalid", str(err))
+            return plan.rows_all(sub.student, key, "invalid", str(err)), {}
         except (OSError, MemoryError) as err:
-            return plan.rows_all(sub.student, key, "invalid", f"cannot be read again ({type(err).__name__})")
+            return plan.rows_all(sub.student, key, "invalid", f"cannot be read again ({type(err).__name__})"), {}
+        try:
+            written = responses.extract(self.released[sub.exercise][1], notebook)  # read here: no worker needs it
+        except Exception:  # noqa: BLE001 - as in a local run, a notebook whose cells cannot be read shows no text
+            written = {}
         if sub.exercise not in self._released_json:
             self._released_json[sub.exercise] = nbformat.writes(self.released[sub.exercise][1])
         try:
@@ -110,7 +119,7 @@ class Cluster:
             reported = await future
             return Outcome(values=dict(reported["values"]),
                            problems={q: (str(p[0]), str(p[1])) for q, p in reported["problems"].items()},
-                           notes=list(reported["notes"]))
+                           notes=list(reported["notes"])), written
         except Exception as err:  # noqa: BLE001 - a task that failed on every worker costs only its own rows
             message = f"this notebook could not be graded on the cluster ({type(err).__name__}); grade it again"
-            return plan.rows_all(sub.student, key, "error", message)
+            return plan.rows_all(sub.student, key, "error", message), written
