@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import tempfile
 from pathlib import Path
 
@@ -173,26 +172,16 @@ def record_values(nb, folder: Path, name: str = "notebook", timeout: int = 120,
 
 
 def execute(nb, folder: Path, env: dict | None = None, name: str = "notebook", timeout: int = 120):
-    """Run ``nb`` top to bottom in a fresh python3 kernel with ``folder`` as working directory; return it."""
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
+    """Run ``nb`` top to bottom in a fresh python3 kernel with ``folder`` as working directory; return it.
 
-    saved = {k: os.environ.get(k) for k in (env or {})}
-    os.environ.update(env or {})
+    ``casekit.runner`` does the work; a failing cell becomes a ``BuildError`` naming the cell and its exception.
+    """
+    from casekit import runner
+
     try:
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
-                                coalesce_streams=True,
-                                resources={"metadata": {"path": str(folder)}})
-        client.execute()
-    except CellExecutionError as err:
-        raise BuildError(f"{name}: a cell failed while running: {str(err).splitlines()[0:3]}") from None
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-    return nb
+        return runner.run(nb, folder, env=env, name=name, timeout=timeout)
+    except runner.NotebookError as err:
+        raise BuildError(str(err)) from None
 
 
 RELEASES = ("practice", "assessed")

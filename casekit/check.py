@@ -25,6 +25,11 @@ The key (``casekit/keys/ex02.json``, or the folder named by ``$CASEKIT_KEYS``) c
   check says whether the answer has the right shape ("recorded: a list of 3 texts"). The grader decides.
 
 ``check.progress()`` prints the score so far (practice) or what has been recorded (assessed).
+
+Under nbgrader (``nbgrader autograde`` or ``validate``, which set ``$NBGRADER_EXECUTION``), a check that is not
+correct also raises ``AssertionError`` with its verdict, so that nbgrader, which scores a check cell by whether it
+raised, gives the question's points only for a right answer. Anywhere else a check never raises: a student's
+notebook always runs to the end.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from casekit import answers, questions
 RECORD_ENV = "CASEKIT_RECORD"
 KEYS_ENV = "CASEKIT_KEYS"  # a folder of keys to use instead of the package's (an assessed release, a build)
 VARIANT_ENV = "CASEKIT_VARIANT"  # set by build-exercises only: show and check this variant of every question
+NBGRADER_ENV = "NBGRADER_EXECUTION"  # nbgrader sets it to "autograde" or "validate" while it runs a notebook
 _KEYS = "keys"
 
 
@@ -144,28 +150,36 @@ class Checker:
             print(f"{SYMBOLS['error']} {question}: not a question with variants in {self.exercise}.")
             return None
         chosen = entry["variants"][variant_of(self.key, question, self.student)]
-        _show_markdown(chosen["text"])
+        if self.student == questions.INSTRUCTOR:  # the instructor's copy shows every variant under their own
+            listing = "\n".join(f"{n}. " + v["text"].replace("\n", "\n   ") for n, v in
+                                 enumerate(entry["variants"], 1))
+            _show_markdown(f"{chosen['text']}\n\n**All variants of {question}** (instructors only; each student "
+                           f"gets one, chosen from their id and the course secret; `python -m casekit key "
+                           f"{self.exercise} --student ID` shows a student's variant and its accepted answers):"
+                           f"\n\n{listing}")
+        else:
+            _show_markdown(chosen["text"])
         return dict(chosen["parameters"])
 
     def __call__(self, question: str, value) -> None:
-        """Print one verdict line for ``value`` as the answer to ``question``."""
+        """Print one verdict line for ``value`` as the answer to ``question`` (under nbgrader, raise if not right)."""
         if self._given is not None:
             return
         if self.key is None:
-            print(f"{SYMBOLS['error']} {question}: cannot check: {self.missing}.")
+            _say(f"{SYMBOLS['error']} {question}: cannot check: {self.missing}.")
             return
         if self.problem:
-            print(f"{SYMBOLS['error']} {question}: not checked: {self.problem}.")
+            _say(f"{SYMBOLS['error']} {question}: not checked: {self.problem}.")
             return
         if _previous_cell_failed():
-            print(f"{SYMBOLS['error']} {question}: the cell you ran just before this check stopped with an error, "
-                  "so it did not set a new answer. Fix that cell and run it, then run this check again.")
+            _say(f"{SYMBOLS['error']} {question}: the cell you ran just before this check stopped with an error, "
+                 "so it did not set a new answer. Fix that cell and run it, then run this check again.")
             return
         variant = variant_of(self.key, question, self.student) if question in self.key["questions"] else 0
         status, message = verdict(self.key, question, value, variant)
         if status != "error":
             self.status[question] = status
-        print(f"{SYMBOLS[status]} {question}: {message}")
+        _say(f"{SYMBOLS[status]} {question}: {message}", correct=status == "correct")
 
     def progress(self) -> None:
         """Print the score so far, and which questions are still unanswered or not yet right."""
@@ -179,6 +193,9 @@ class Checker:
             done = [q for q in questions_ if self.status.get(q) == "recorded"]
             print(f"Recorded on {self.exercise}: {len(done)} of {len(questions_)} answers of the right shape. "
                   "Your instructor's grader gives the score.")
+        elif not questions_:
+            print(f"{self.exercise} has no auto-checked questions.")
+            done = []
         else:
             done = [q for q in questions_ if self.status.get(q) == "correct"]
             points = sum(questions_[q]["points"] for q in done)
@@ -189,7 +206,7 @@ class Checker:
             print("Not answered yet: " + ", ".join(unanswered) + ".")
         if wrong:
             print("Not yet right: " + ", ".join(wrong) + ".")
-        if not unanswered and not wrong:
+        if questions_ and not unanswered and not wrong:
             print("Every auto-checked question is " + ("recorded." if self.key.get("release") == "assessed"
                                                       else "right."))
         free = self.key.get("free_response", [])
@@ -209,6 +226,18 @@ def _show_markdown(text: str) -> None:
         print(text)
     else:
         display(Markdown(text))
+
+
+def under_nbgrader() -> bool:
+    """Return True while nbgrader autogrades or validates this notebook."""
+    return os.environ.get(NBGRADER_ENV, "") in ("autograde", "validate")
+
+
+def _say(line: str, correct: bool = False) -> None:
+    """Print a verdict line; under nbgrader, raise it as an ``AssertionError`` unless the answer is correct."""
+    print(line)
+    if not correct and under_nbgrader():
+        raise AssertionError(line)
 
 
 def record(question: str, label: str, value, variant: int = 0) -> None:

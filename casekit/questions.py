@@ -40,7 +40,7 @@ the solution notebook, so solution and exercise always agree):
 - the first code cell is the **id cell**: ``student_id = ...`` (the student writes their id there; the solution has
   ``"instructor"``) and ``check = Checker("exNN", student_id)``;
 - before a varied question's answer cell, a **question cell** ``q2 = check.question("ex03.q2")`` shows the text of
-  the student's variant, and in the solution only, a list of every variant.
+  the student's variant (in the solution, run as the instructor, it lists every variant too).
 
 Question ids are the kit's own, ``"ex03.q2"``: they name questions in keys, verdicts, ``grades.csv`` and the
 gradebook. nbgrader wants its ``grade_id`` to match ``^[a-zA-Z0-9_\\-]*$``, so there the dot becomes an
@@ -270,7 +270,7 @@ def is_progress_cell(cell) -> bool:
     return isinstance(cell, dict) and cell.get("cell_type") == "code" and role_of(cell) == "progress"
 
 
-GENERATED_ROLES = ("check", "progress", "student", "question", "variants")
+GENERATED_ROLES = ("check", "progress", "student", "question", "variants")  # "variants": an older build's
 
 
 def question_shown(cell) -> str | None:
@@ -396,19 +396,25 @@ def check_cell(question: Question):
 def student_cell(exercise: str, student: str | None = None):
     """Return the exercise's first code cell: the student's id, and the ``check`` that uses it.
 
-    The students' copy has ``student_id = ...``; the solution has the instructor's id (``student`` given).
+    The students' copy has ``student_id = ...``; the solution also sets the instructor's id (``student``), inside
+    a solution region, so that nbgrader's release of the solution does not carry it either. The cell is an
+    nbgrader solution cell (``grade_id`` ``"exNN_student_id"``), as nbgrader requires of a cell with a region.
     """
     import nbformat
 
-    if student is None:
-        first = ('student_id = ...  # your student id in quotes, exactly as your instructor gave it, e.g. "ab1234"; '
-                 "then run this cell")
-    else:
-        first = f"student_id = {json.dumps(student)}  # in the students' copy, each student writes their own id here"
-    cell = nbformat.v4.new_code_cell(f"{first}\n\nfrom casekit.check import Checker\n\n"
+    source = ('student_id = ...  # your student id in quotes, exactly as your instructor gave it, e.g. "ab1234"; '
+              "then run this cell")
+    if student is not None:
+        source += (f"\n{BEGIN}\nstudent_id = {json.dumps(student)}  # the instructor's own variant; the students' "
+                   f"copy has only the line above\n{END}")
+    cell = nbformat.v4.new_code_cell(f"{source}\n\nfrom casekit.check import Checker\n\n"
                                      f'check = Checker("{exercise}", student_id)')
     cell.id = "student-id"
-    cell.metadata = nbformat.NotebookNode({"casekit": {"role": "student"}, "tags": [CHECK_TAG]})
+    cell.metadata = nbformat.NotebookNode({
+        "casekit": {"role": "student"},
+        "nbgrader": {"grade": False, "grade_id": f"{exercise}_student_id", "locked": False,
+                     "schema_version": NBGRADER_SCHEMA, "solution": True},
+        "tags": [CHECK_TAG]})
     return cell
 
 
@@ -419,21 +425,6 @@ def question_cell(question: Question):
     cell = nbformat.v4.new_code_cell(f'{question.variable} = check.question("{question.id}")')
     cell.id = f"{question.grade_id}-question"
     cell.metadata = nbformat.NotebookNode({"casekit": {"role": "question", "for": question.id}, "tags": [CHECK_TAG]})
-    return cell
-
-
-def variants_cell(question: Question):
-    """Return the instructor's list of a varied question's variants (a cell students never see)."""
-    import nbformat
-
-    lines = [f"**Variants of {question.id}** (instructors only; each student gets one, chosen from their id and "
-             f"the course secret; `python -m casekit key {question.exercise} --student ID` shows a student's "
-             "variant with its accepted answers):", ""]
-    for v in range(question.variants):
-        lines.append(f"{v + 1}. " + question.text_of(v).replace("\n", "\n   "))
-    cell = nbformat.v4.new_markdown_cell("\n".join(lines))
-    cell.id = f"{question.grade_id}-variants"
-    cell.metadata = nbformat.NotebookNode({"casekit": {"role": "variants"}, "tags": [SOLUTION_ONLY_TAG]})
     return cell
 
 
@@ -488,7 +479,7 @@ def generate(nb, name: str = "notebook"):
             heading_at = None
             cell.metadata["nbgrader"] = nbformat.NotebookNode(answer_metadata(q))
             if q.varied:
-                cells += [question_cell(q), variants_cell(q)]
+                cells.append(question_cell(q))
             cells.append(cell)
             if not q.free:
                 cells.append(check_cell(q))

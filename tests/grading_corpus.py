@@ -13,6 +13,7 @@ from pathlib import Path
 import nbformat
 
 from casekit import build
+from casekit import questions as rules
 
 KIT = Path(__file__).resolve().parents[1]
 EXERCISE = KIT / "exercises" / "ex02_timeline.ipynb"
@@ -31,13 +32,15 @@ def _wrong() -> dict[str, str]:
     return {q.id: f"answer = {q.wrong[0]['code']}" for q in build.questions(nb) if not q.free}
 
 
-def answered(answers: dict[str, str], nb=None):
+def answered(answers: dict[str, str], nb=None, student_id: str = "student"):
     """Return the released exercise with the answer cells of ``answers`` filled in with the given code."""
     nb = copy.deepcopy(nb or nbformat.read(EXERCISE, as_version=4))
     for cell in nb.cells:
         qid = cell.metadata.get("casekit", {}).get("question")
         if qid in answers and cell.cell_type == "code":
             cell.source = cell.source.replace(build.PLACEHOLDER, answers[qid])
+        elif rules.is_student_cell(cell):  # the id the student writes (the kit's grader goes by the folder)
+            cell.source = cell.source.replace("student_id = ...", f"student_id = {student_id!r}", 1)
     return nb
 
 
@@ -132,4 +135,9 @@ def write_corpus(folder: Path) -> dict[str, dict[str, str]]:
         "import sys\nclass Liar:\n    def write(self, text):\n        return len(text)\n    def flush(self):\n        pass\n"
         "sys.stdout = Liar()"))
     save("stdout_rewriter", nb); expected["stdout_rewriter"] = {q: "error" for q in qs}
+    save("misnamed_file", answered(right), name="ex03_who_said_what.ipynb")  # the name says ex03, the notebook ex02
+    expected["misnamed_file"] = every("correct")
+    save("two_files", answered(right))
+    save("two_files", answered(wrong), name="ex02_timeline_v2.ipynb")  # sorted after the first: not graded
+    expected["two_files"] = every("correct")
     return expected

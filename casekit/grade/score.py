@@ -36,10 +36,16 @@ class QuestionKey:
     variants: list[VariantKey] = field(default_factory=list)
     free: bool = False
     seed: str = ""
+    prompt: str = ""  # the question as the exercise asks it (its markdown cell)
+    solution: str = ""  # the solution region: code for an auto-checked question, the model answer and rubric for a free one
 
     def variant_for(self, student: str) -> int:
         """Return the index of the variant ``student`` (a submission folder's name) is scored on."""
         return questions.variant_index(self.seed, student, self.id, len(self.variants))
+
+    def of(self, student: str) -> VariantKey:
+        """Return the variant ``student`` is scored on."""
+        return self.variants[self.variant_for(student)]
 
 
 @dataclass
@@ -59,6 +65,22 @@ class Row:
                 self.status, self.message]
 
 
+@dataclass
+class Graded:
+    """Everything grading one submission gave: its rows, notes, and what the student answered."""
+
+    rows: list[Row]
+    notes: list[str] = field(default_factory=list)
+    given: dict[str, str] = field(default_factory=dict)  # question -> canonical text of the answer scored
+    responses: dict = field(default_factory=dict)  # question -> responses.Response, as written in the notebook
+
+    @property
+    def wrongs(self) -> dict[str, str]:
+        """The canonical text of each wrong answer, by question (for the summary's common wrong answers)."""
+        wrong = {r.question for r in self.rows if r.status == "wrong"}
+        return {q: text for q, text in self.given.items() if q in wrong}
+
+
 def exercise_key(solution: Path, secret: course.Secret | None = None) -> dict[str, QuestionKey]:
     """Run a solution notebook once per variant and return its questions' plain keys, by question id."""
     import nbformat
@@ -68,15 +90,18 @@ def exercise_key(solution: Path, secret: course.Secret | None = None) -> dict[st
     values = build.record_values(nb, solution.parent, solution.name, secret=secret)
     key = {}
     for q in questions.read(nb, solution.name):
+        prompt, solved = _prompt(nb, q.cell), questions.region(nb.cells[q.cell].source).strip()
         if q.free:
-            key[q.id] = QuestionKey(q.id, q.points, "", free=True, seed=secret.variant_seed)
+            key[q.id] = QuestionKey(q.id, q.points, "", [VariantKey(q.spec, set(), {})], free=True,
+                                    seed=secret.variant_seed, prompt=prompt, solution=solved)
             continue
         variants = []
         for v in range(q.variants):
             accepted, hints = questions.canonical_answers(q, values.get(q.id, {}).get(v, {}), solution.name, v)
             variants.append(VariantKey(q.spec_of(v), set(accepted), hints, q.text_of(v) if q.varied else "",
                                        q.values(v)))
-        key[q.id] = QuestionKey(q.id, q.points, q.hint, variants, seed=secret.variant_seed)
+        key[q.id] = QuestionKey(q.id, q.points, q.hint, variants, seed=secret.variant_seed, prompt=prompt,
+                                solution=solved)
     return key
 
 
@@ -90,17 +115,27 @@ def solution_of(folder: Path, exercise: str) -> Path:
 
 def variant_values(key: dict[str, QuestionKey], student: str) -> dict[str, dict]:
     """Return the values of each varied question's variant for ``student``: what their notebook is given."""
-    return {q.id: q.variants[q.variant_for(student)].parameters for q in key.values()
-            if not q.free and len(q.variants) > 1}
+    return {q.id: q.of(student).parameters for q in key.values() if not q.free and len(q.variants) > 1}
+
+
+def _prompt(nb, index: int) -> str:
+    """Return the prompt of the question whose answer cell is at ``index``: the nearest cell above that starts
+    with a question heading (``### Q2 (1 point)``), and the text cells between it and the answer cell."""
+    for at in range(index - 1, -1, -1):
+        cell = nb.cells[at]
+        if cell.cell_type == "markdown" and questions.HEADING.match(cell.source.split("\n", 1)[0]):
+            return "\n\n".join(c.source.strip() for c in nb.cells[at:index] if c.cell_type == "markdown"
+                               and not questions.question_of(c))
+    return ""
 
 
 def rows_of(student: str, exercise: str, key: dict[str, QuestionKey], outcome, student_id: str | None = None
             ) -> tuple[list[Row], dict[str, str]]:
-    """Return the rows of one run submission, one per auto-checked question, and its wrong answers (canonical).
+    """Return the rows of one run submission, one per auto-checked question, and its answers' canonical texts.
 
     ``student_id`` (the submission folder's name; by default ``student``) picks the variants scored.
     """
-    rows, wrongs = [], {}
+    rows, given = [], {}
     student_id = student if student_id is None else student_id
     for qid, qkey in key.items():
         if qkey.free:
@@ -111,9 +146,9 @@ def rows_of(student: str, exercise: str, key: dict[str, QuestionKey], outcome, s
             continue
         status, points, message, canonical = score(qkey, outcome.values.get(qid), qkey.variant_for(student_id))
         rows.append(Row(student, exercise, qid, points, qkey.points, status, message))
-        if status == "wrong":
-            wrongs[qid] = canonical[:200]
-    return rows, wrongs
+        if status in ("wrong", "correct"):
+            given[qid] = canonical[:200]
+    return rows, given
 
 
 def score(key: QuestionKey, reported: dict | None, variant: int = 0) -> tuple[str, float, str, str]:
@@ -123,19 +158,28 @@ def score(key: QuestionKey, reported: dict | None, variant: int = 0) -> tuple[st
     is this question's ``error``, never the run's.
     """
     if reported is None or reported.get("kind") == "blank":
-        return "unanswered", 0.0, "not answered", ""
+        return "unanswered", 0.0, "Not answered.", ""
     try:
         value = answers.deserialise(reported)
     except (answers.AnswerTypeError, RecursionError):
-        return "error", 0.0, "the answer's value could not be read", ""
+        return "error", 0.0, "The answer's value could not be read.", ""
     chosen = key.variants[variant]
     try:
         canonical = answers.normalise(chosen.spec, value)
     except answers.AnswerTypeError as err:
-        return "wrong", 0.0, f"not the right kind of answer: {err}", f"({answers.describe(value)})"
+        return "wrong", 0.0, f"Not the right kind of answer: {err}.", f"({answers.describe(value)})"
     except Exception as err:  # noqa: BLE001 - a value no honest answer could have (e.g. an odd table)
-        return "error", 0.0, f"the answer's value could not be read ({type(err).__name__})", ""
+        return "error", 0.0, f"The answer's value could not be read ({type(err).__name__}).", ""
     if canonical in chosen.accepted:
-        return "correct", key.points, "correct", canonical
+        return "correct", key.points, "Correct.", canonical
     hint = chosen.wrong_hints.get(canonical) or key.hint
-    return "wrong", 0.0, (f"not right. Hint: {hint}" if hint else "not right"), canonical
+    return "wrong", 0.0, (f"Not right. Hint: {_sentence(hint)}" if hint else "Not right."), canonical
+
+
+def _sentence(text: str) -> str:
+    """Return ``text`` as a sentence: a capital first letter (hints are authored in lower case after a colon).
+
+    >>> _sentence("subtract the dates."), _sentence("`events` first.")
+    ('Subtract the dates.', '`events` first.')
+    """
+    return text[:1].upper() + text[1:]
