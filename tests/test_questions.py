@@ -49,8 +49,8 @@ def test_each_question_has_one_check_cell_right_after_it_and_a_progress_cell_end
         for q in qs:
             check = nb.cells[q.cell + 1]
             if q.varied:  # the question's text is shown by a cell before its answer cell
-                assert questions.role_of(nb.cells[q.cell - 2]) == "question"
-                assert nb.cells[q.cell - 2].source == f'{q.variable} = check.question("{q.id}")'
+                assert questions.role_of(nb.cells[q.cell - 1]) == "question"
+                assert nb.cells[q.cell - 1].source == f'{q.variable} = check.question("{q.id}")'
 
             assert questions.is_check_cell(check) and check.source == f'check("{q.id}", answer)'
             assert check.metadata["nbgrader"]["points"] == q.points
@@ -132,7 +132,7 @@ def test_the_first_code_cell_asks_for_the_students_id_and_the_solution_uses_the_
         for nb, expected in ((solved, 'student_id = "instructor"'), (student, "student_id = ...")):
             first = next(c for c in nb.cells if c.cell_type == "code")
             assert questions.is_student_cell(first) and expected in first.source
-            assert ("instructor" in first.source) == (nb is solved)
+            assert ('"instructor"' in first.source) == (nb is solved)
             assert f'check = Checker("{path.stem[:4]}", student_id)' in first.source
 
 

@@ -132,8 +132,10 @@ def _plain_cells(student):
         cell = copy.copy(cell)
         meta = dict(cell.get("metadata") or {})
         casekit_meta = meta.get("casekit")
-        if not isinstance(casekit_meta, dict) or not isinstance(casekit_meta.get("question"), str):
+        if not isinstance(casekit_meta, dict):
             meta.pop("casekit", None)
+        elif not isinstance(casekit_meta.get("question"), str):  # a role (id, question, check cell) is kept
+            meta["casekit"] = {k: v for k, v in casekit_meta.items() if k != "question"}
         if not isinstance(meta.get("nbgrader"), dict):
             meta.pop("nbgrader", None)
         cell["metadata"] = nbformat.NotebookNode(meta)
