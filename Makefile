@@ -8,6 +8,9 @@ STAMP  := $(VENV)/.casekit-installed
 # JupyterLab refuses to run as root unless told; add the flag only when the user really is root.
 # `make lab` serves the whole kit (so the lessons' links to exercises/ work) and opens the start page.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+# Extra options for `jupyter lab`, e.g. make lab LAB_ARGS="--no-browser --ServerApp.port=8899" (the browser tests
+# start JupyterLab this way, with their own port and token, and VENV= the environment they run in).
+LAB_ARGS ?=
 
 .PHONY: lab test validate site present clean help
 
@@ -28,7 +31,7 @@ $(STAMP): pyproject.toml
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab $(ROOT_FLAG) --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$(CURDIR)" \
-		--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
+		--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb $(LAB_ARGS)
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -33,8 +33,9 @@ def bottom(lesson: Lesson) -> str:
     index = LESSONS.index(lesson)
     lines = ["---"]
     if lesson.exercise:
-        lines.append(f"**Practise:** open [`exercises/{lesson.exercise}.ipynb`](../exercises/{lesson.exercise}.ipynb)"
-                     " — auto-checked questions with instant feedback.")
+        # A plain link (not code-styled text), so that it looks like the link it is.
+        lines.append(f"**Practise:** open the exercise [{lesson.title}](../exercises/{lesson.exercise}.ipynb)"
+                     f" (exercises/{lesson.exercise}.ipynb) — auto-checked questions with instant feedback.")
     if index + 1 < len(LESSONS):
         nxt = LESSONS[index + 1]
         lines.append(f"**Next lesson:** [{nxt.title}]({nxt.file}) — {nxt.summary}.")
@@ -47,7 +48,7 @@ def contents() -> str:
     """Return the markdown list of every lesson, for the start page."""
     rows = []
     for lesson in LESSONS:
-        practise = f" Exercise: [`{lesson.exercise}`](../exercises/{lesson.exercise}.ipynb)." if lesson.exercise else ""
+        practise = f" Exercise: [{lesson.exercise}](../exercises/{lesson.exercise}.ipynb)." if lesson.exercise else ""
         rows.append(f"{int(lesson.number) + 1}. [{lesson.title}]({lesson.file}): {lesson.summary}.{practise}")
     return "## The path\n\n" + "\n".join(rows)
 

@@ -1,0 +1,35 @@
+"""What a student sees, at 1400 px and at 800 px: the kit's text boxes never overlap and nothing is cut off.
+
+Every lesson and every exercise is run in JupyterLab (started by ``make lab``), then checked at both widths by
+``layout.problems``; a screenshot of each quiz and figure at each width goes to ``results/e2e/layout/``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from casekit.lessons import LESSONS
+from browser import RESULTS, open_notebook
+from layout import NOTEBOOK, problems
+
+NOTEBOOKS = [f"notebooks/{lesson.file}" for lesson in LESSONS] + \
+    [f"exercises/{lesson.exercise}.ipynb" for lesson in LESSONS if lesson.exercise]
+WIDTHS = (1400, 800)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.split("/")[-1].removesuffix(".ipynb"))
+def test_no_text_box_overlaps_another_or_is_cut(page, lab, path):
+    open_notebook(page, lab, path)
+    page.wait_for_timeout(1500)  # let the figures finish drawing
+    stem = path.split("/")[-1].removesuffix(".ipynb")
+    found = {}
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 1000})
+        page.wait_for_timeout(1200)  # figures and widgets relayout on resize
+        found[width] = problems(page)
+        shots = RESULTS / "layout"
+        shots.mkdir(parents=True, exist_ok=True)
+        own = page.locator(f"{NOTEBOOK} .ck-quiz, {NOTEBOOK} .js-plotly-plot, {NOTEBOOK} .ck-reader-widget")
+        for index in range(own.count()):
+            own.nth(index).screenshot(path=str(shots / f"{stem}-{width}-{index + 1:02d}.png"))
+    assert found == {width: [] for width in WIDTHS}
