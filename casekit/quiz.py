@@ -18,7 +18,8 @@ An explanation that already starts with the verdict is not given a second one:
 
 The widget is a real radio group (``assets/quiz.js``): each option is a native radio button with its whole text
 beside it, wrapping onto as many lines as it needs, and the option picked is drawn as picked. The verdict is
-coloured (with at least 4.5:1 contrast on white) and also says itself in words and a sign, never by colour alone.
+coloured (``assets/quiz.css``: Okabe-Ito's bluish green and vermilion, darkened to 5.5:1 contrast on white) and
+also says itself in words and a sign, never by colour alone.
 """
 
 from __future__ import annotations
@@ -27,8 +28,6 @@ import html
 from pathlib import Path
 
 VERDICTS = {True: "Right.", False: "Not quite."}
-# Okabe-Ito's bluish green and vermilion, darkened to 5.5:1 contrast on white (WCAG AA for normal text).
-COLOURS = {True: "#00785A", False: "#B04A00"}
 _ASSETS = Path(__file__).with_name("assets")
 
 

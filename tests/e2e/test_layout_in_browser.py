@@ -32,4 +32,5 @@ def test_no_text_box_overlaps_another_or_is_cut(page, lab, path):
         own = page.locator(f"{NOTEBOOK} .ck-quiz, {NOTEBOOK} .js-plotly-plot, {NOTEBOOK} .ck-reader-widget")
         for index in range(own.count()):
             own.nth(index).screenshot(path=str(shots / f"{stem}-{width}-{index + 1:02d}.png"))
-    assert found == {width: [] for width in WIDTHS}
+    report = [f"{width} px: {fault}" for width, faults in found.items() for fault in faults]
+    assert report == [], "\n".join(report)

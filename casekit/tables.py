@@ -1,0 +1,69 @@
+"""How the lessons and exercises show a table: as a reader expects, not as a programmer's dump.
+
+``use()`` (called once, in a notebook's first cell) makes every DataFrame in that notebook render through
+``html``:
+
+- long text is left-aligned and wraps between words, numbers stay right-aligned;
+- a date is written ``2022-07-20`` and never split across two lines;
+- a missing value is a blank cell, never ``NaT``, ``NaN``, ``None`` or ``<NA>``;
+- long texts are shown in full (pandas' ``display.max_colwidth`` is lifted), and a table longer than
+  ``display.max_rows`` shows its first rows and says how many there are.
+
+>>> import pandas as pd
+>>> frame = pd.DataFrame({"date": pd.to_datetime(["2022-07-20", None]), "title": ["Aspen", pd.NA]})
+>>> page = html(frame)
+>>> "2022-07-20" in page, "NaT" in page, "&lt;NA&gt;" in page
+(True, False, False)
+
+The plain-text form (what a terminal or a screen reader's text view shows) is pandas' own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+
+def html(frame) -> str:
+    """Return ``frame`` as an HTML table: text left, numbers right, dates on one line, blanks for missing values."""
+    import pandas as pd
+
+    limit = pd.get_option("display.max_rows") or len(frame)
+    shown = frame.head(limit)
+    dates = [c for c in shown.columns if pd.api.types.is_datetime64_any_dtype(shown[c])]
+    numbers = [c for c in shown.columns if pd.api.types.is_numeric_dtype(shown[c])
+               and not pd.api.types.is_bool_dtype(shown[c])]
+    formats = {c: _date_format(shown[c]) for c in dates}
+    formats.update({c: "{:g}".format for c in numbers if pd.api.types.is_float_dtype(shown[c])})
+    # A name that depends only on the table's shape, so that the page is the same on every run.
+    key = hashlib.sha256(repr((list(map(str, frame.columns)), [str(t) for t in frame.dtypes], frame.shape))
+                         .encode()).hexdigest()[:10]
+    styler = shown.style.format(formats, na_rep="", escape="html").format_index(na_rep="", escape="html").set_uuid(f"ck{key}")
+    position = {c: i for i, c in enumerate(shown.columns)}
+    rules = [{"selector": "td, th", "props": "text-align: left; vertical-align: top;"},
+             *[{"selector": f"td.col{position[c]}", "props": "text-align: right;"} for c in numbers],
+             *[{"selector": f"td.col{position[c]}", "props": "white-space: nowrap;"} for c in dates]]
+    out = styler.set_table_styles(rules).set_table_attributes('class="dataframe"').to_html()
+    if len(frame) > len(shown):
+        out += f"<p>Showing the first {len(shown)} of {len(frame)} rows ({len(frame.columns)} columns).</p>"
+    return out
+
+
+def _date_format(column):
+    """Return a formatter for a date column: the day alone, or day and time where a time is recorded."""
+    with_time = bool((column.dropna().dt.normalize() != column.dropna()).any())
+    pattern = "%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d"
+    return lambda value: "" if value is None or value != value else value.strftime(pattern)
+
+
+def use() -> None:
+    """Show this notebook's DataFrames through ``html``, with long texts in full. Does nothing outside IPython."""
+    import pandas as pd
+
+    pd.set_option("display.max_colwidth", None)
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with the kit's dependencies
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, html)
