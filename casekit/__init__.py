@@ -5,9 +5,11 @@ side effects. Import the module you need:
 
 - ``casekit.data``: the case tables as typed pandas DataFrames (``load``), and ``validate`` to check them.
 - ``casekit.anchors``: find an annotation's quoted words in the article (W3C TextQuoteSelector style).
-- ``casekit.source``: the annotated reader (``reader()`` in JupyterLab, ``render_html()`` anywhere).
+- ``casekit.source``: the annotated reader (``reader()`` in JupyterLab, ``render_html()`` anywhere), and
+  ``paragraph_html`` for one paragraph of the article.
 - ``casekit.timeline``: the timelines (``figure``, ``explorer``, ``statements_figure``, ``alliance_figure``) and
-  their table twins.
+  their table twins; a package with one module per instrument.
+- ``casekit.palette``: the Okabe-Ito colours every figure and page takes its colours from.
 - ``casekit.quiz``: the lessons' check-your-understanding questions.
 - ``casekit.answers`` and ``casekit.check``: how answers are compared, and the exercises' instant feedback.
 - ``casekit.build``: exercises and answer keys, generated from ``solutions/``.

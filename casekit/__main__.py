@@ -5,6 +5,7 @@ Commands:
   build-exercises   write exercises/ and the hashed keys from solutions/ (--check: only say what is stale).
   build-navigation  rewrite the navigation bars of the lesson notebooks from casekit.lessons.
   build-site        run the lessons and write the static HTML edition (default: site/).
+  collect           turn a Canvas or Moodle bulk download into the class folder SUBMISSIONS/<student>/<exercise>.ipynb.
   grade             grade a class folder SUBMISSIONS/<student>/<exercise>.ipynb into a results folder.
 """
 
@@ -80,7 +81,8 @@ def _grade(args: argparse.Namespace) -> int:
                     cells=args.max_cells)
     try:
         grade.grade(Path(args.submissions), Path(args.out), jobs=args.jobs, limits=limits, resume=args.resume,
-                    exercises=args.exercise or None, sandboxed=not args.unsafe_no_sandbox)
+                    exercises=args.exercise or None, sandboxed=not args.unsafe_no_sandbox,
+                    roster=Path(args.roster) if args.roster else None)
     except grade.SandboxUnavailable as err:
         print(f"grade: refusing to grade without a sandbox: {err}", file=sys.stderr)
         return 2
@@ -88,6 +90,19 @@ def _grade(args: argparse.Namespace) -> int:
         print(f"grade: {err}", file=sys.stderr)
         return 2
     return 0
+
+
+def _collect(args: argparse.Namespace) -> int:
+    from casekit.lms import download
+
+    try:
+        result = download.collect(Path(args.download), args.lms, Path(args.roster), Path(args.out))
+    except download.CollectError as err:
+        print(f"collect: {err}", file=sys.stderr)
+        return 2
+    for line in result.lines():
+        print(line)
+    return 1 if result.problems else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,6 +121,12 @@ def main(argv: list[str] | None = None) -> int:
     site_parser.add_argument("--no-code", action="store_true",
                              help="leave out code cells: the edition for projecting in class")
     site_parser.set_defaults(run=_build_site)
+    collector = commands.add_parser("collect", help="turn an LMS bulk download into SUBMISSIONS/<student>/<exercise>.ipynb")
+    collector.add_argument("download", help="the zip the LMS gave (or the folder it was unpacked into); only read")
+    collector.add_argument("--lms", required=True, choices=["canvas", "moodle"], help="the LMS the download came from")
+    collector.add_argument("--roster", required=True, help="ROSTER.csv: columns student, lms_id (see the instructor guide)")
+    collector.add_argument("--out", required=True, help="the class folder to write; must be new or empty")
+    collector.set_defaults(run=_collect)
     grader = commands.add_parser("grade", help="grade SUBMISSIONS/<student>/<exercise>.ipynb into --out")
     grader.add_argument("submissions", help="the class folder, one sub-folder per student")
     grader.add_argument("--out", required=True, help="where to write grades.csv, gradebook.csv, feedback/, summary.html")
@@ -127,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     grader.add_argument("--unsafe-no-sandbox", action="store_true",
                         help="run student code WITHOUT the bubblewrap sandbox, with your rights (every report "
                              "says so); only where bwrap cannot run and the notebooks are trusted")
+    grader.add_argument("--roster", help="ROSTER.csv: also write canvas_gradebook.csv and moodle_gradebook.csv")
     grader.set_defaults(run=_grade)
     args = parser.parse_args(argv)
     return args.run(args)

@@ -92,7 +92,7 @@ def load(name: str):
     """
     import pandas as pd
 
-    resource = _resource(name)
+    resource = resource_of(name)
     table = _read(resource)
     if table.problems:
         raise DataError(table.problems)
@@ -113,7 +113,7 @@ def _dtype(field: schema.Field, pd):
 
 def article_text() -> str | None:
     """Return the article exactly as received, or None in excerpt mode (the file is absent)."""
-    path = _resource("article").path
+    path = resource_of("article").path
     return path.read_text(encoding="utf-8") if path.is_file() else None
 
 
@@ -167,7 +167,14 @@ def _resources() -> dict[str, schema.Resource]:
     return schema.resources(locate.data_dir())
 
 
-def _resource(name: str) -> schema.Resource:
+def resource_of(name: str) -> schema.Resource:
+    """Return what the data package says of the file ``name``: its path, fields (types, enumerations,
+    descriptions) and the descriptor's own keys. Instruments read their columns from here, never from a list of
+    their own.
+
+    >>> resource_of("events").field("category").enum[0]
+    'treaty'
+    """
     resources = _resources()
     if name not in resources:
         known = ", ".join(r for r in resources if resources[r].is_table)

@@ -15,6 +15,9 @@ True
 
 Without the article text (excerpt mode, see ``casekit.data``), both show each annotated passage, its paragraph
 number and its note instead of the whole text.
+
+``paragraph_html(n)`` returns one paragraph of the article on its own (in excerpt mode, its annotated passages),
+for a panel beside another instrument, such as the timelines' explorer.
 """
 
 from __future__ import annotations
@@ -24,22 +27,24 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from casekit import anchors, data, locate, schema
+from casekit import anchors, data, palette
 
-# Kind -> (label, colour, underline style, background tint). Colours are the Okabe-Ito colour-blind-safe palette;
-# kinds that share a colour differ by underline style, and every highlight also names its kind in its note.
+# Kind -> (label, colour, underline style, background tint). Colours come from the kit's Okabe-Ito palette
+# (casekit.palette); kinds that share a colour differ by underline style, and every highlight also names its kind in
+# its note.
 KINDS: dict[str, tuple[str, str, str, str]] = {
-    "translation_error": ("Translation error", "#D55E00", "wavy", "rgba(213, 94, 0, 0.16)"),
-    "factual_error": ("Factual error", "#D55E00", "double", "rgba(213, 94, 0, 0.30)"),
-    "quote": ("Direct quote", "#0072B2", "solid", "rgba(86, 180, 233, 0.22)"),
-    "paraphrase": ("Paraphrase", "#0072B2", "dashed", "transparent"),
-    "attribution": ("Attribution (who says it)", "#0072B2", "dotted", "transparent"),
-    "claim": ("Claim", "#8a7d00", "solid", "rgba(240, 228, 66, 0.45)"),
-    "opinion": ("Opinion / analysis by DW", "#CC79A7", "solid", "rgba(204, 121, 167, 0.22)"),
-    "framing": ("Framing / loaded term", "#CC79A7", "dashed", "transparent"),
-    "actor": ("Actor", "#009E73", "solid", "transparent"),
-    "date": ("Date", "#E69F00", "solid", "transparent"),
-    "number": ("Number", "#E69F00", "dashed", "transparent"),
+    "translation_error": ("Translation error", palette.VERMILLION, "wavy", palette.tint(palette.VERMILLION, 0.16)),
+    "factual_error": ("Factual error", palette.VERMILLION, "double", palette.tint(palette.VERMILLION, 0.30)),
+    "quote": ("Direct quote", palette.BLUE, "solid", palette.tint(palette.SKY_BLUE, 0.22)),
+    "paraphrase": ("Paraphrase", palette.BLUE, "dashed", "transparent"),
+    "attribution": ("Attribution (who says it)", palette.BLUE, "dotted", "transparent"),
+    "claim": ("Claim", palette.DARK_YELLOW, "solid", palette.tint(palette.YELLOW, 0.45)),
+    "opinion": ("Opinion / analysis by DW", palette.REDDISH_PURPLE, "solid",
+                palette.tint(palette.REDDISH_PURPLE, 0.22)),
+    "framing": ("Framing / loaded term", palette.REDDISH_PURPLE, "dashed", "transparent"),
+    "actor": ("Actor", palette.BLUISH_GREEN, "solid", "transparent"),
+    "date": ("Date", palette.ORANGE, "solid", "transparent"),
+    "number": ("Number", palette.ORANGE, "dashed", "transparent"),
 }
 
 _ASSETS = Path(__file__).with_name("assets")
@@ -72,7 +77,7 @@ def kind_meanings() -> dict[str, str]:
     >>> kind_meanings()["paraphrase"]
     "Someone's words reported in the article's."
     """
-    spec = schema.resources(locate.data_dir())["annotations"].field("kind").spec
+    spec = data.resource_of("annotations").field("kind").spec
     meanings = {}
     for part in spec.get("description", "").split(";"):
         kind, _, meaning = part.partition(":")
@@ -159,6 +164,30 @@ def note_html(annotation_id: str) -> str:
         out.append("</ul>")
     out.append("</div>")
     return _style() + "\n" + "\n".join(out)
+
+
+def paragraph_html(n: int) -> str:
+    """Return paragraph ``n`` of the article as HTML; in excerpt mode, its annotated passages and their notes.
+
+    The timelines' explorer shows it under the figure when a marker of an event the article mentions is clicked.
+    """
+    text = data.article_text()
+    heading = f"<h4 style='margin:0.2em 0'>The article, paragraph {n}</h4>"
+    if text is not None:
+        spans = anchors.paragraphs(text)
+        if not 1 <= n <= len(spans):
+            return heading + f"<p>The article has no paragraph {n} (it has {len(spans)}).</p>"
+        start, end = spans[n - 1]
+        body = _html.escape(text[start:end]).replace("\n", "<br>")
+        return heading + f"<blockquote style='margin:0.3em 0 0.3em 1em'>{body}</blockquote>"
+    passages = [e for e in data.excerpts() if e["paragraph"] == n]
+    note = ("<p><i>Excerpt mode: the article text is not installed, so only the annotated passages of this "
+            "paragraph are shown.</i></p>")
+    if not passages:
+        return heading + note + "<p>No annotated passage in this paragraph.</p>"
+    items = "".join(f"<li><q>{_html.escape(p['exact'])}</q> <small>({_html.escape(p['kind'])}, {p['id']})</small>"
+                    f"<br>{_html.escape(p['note'])}</li>" for p in passages)
+    return heading + note + f"<ul>{items}</ul>"
 
 
 def reader():

@@ -18,7 +18,9 @@ import plotly.graph_objects as go
 import pytest
 from plotly.callbacks import InputDeviceState, Points
 
-from casekit import anchors, data, locate, timeline
+from casekit import anchors, data, locate, source, timeline
+from casekit.timeline.events import prepare
+from casekit.timeline.explorer import on_filter
 from minidata import REAL_DATA, write_table
 
 EVENTS = [
@@ -65,6 +67,10 @@ EXPECTED = {  # the filters, and the events each must show (worked out by hand f
     "dates": ({"start": "2022-02-05", "end": "2022-07-20"}, {"e_visit", "e_war", "e_aspen"}),
     "nothing": ({"categories": []}, set()),
 }
+
+# The grid's rows, as the titles of the obligation columns in datapackage.json give them.
+ALLIANCE_ROWS = ["ATOP defence", "ATOP offence", "ATOP neutrality", "ATOP non-aggression", "ATOP consultation",
+                 "COW defence", "COW neutrality", "COW non-aggression", "COW entente"]
 
 
 @pytest.fixture
@@ -203,7 +209,7 @@ def test_figure_json_is_identical_across_calls(case):
 def test_table_and_figure_agree_on_the_events_shown(case):
     for filters, expected in EXPECTED.values():
         rows = timeline.table(**filters)
-        assert sorted(rows["id"]) == sorted(shown(timeline.figure(**filters)))
+        assert sorted(rows["id"]) == sorted(shown(timeline.figure(**filters))) == sorted(expected)
         assert all(isinstance(d, str) for d in rows["date"])  # dates as text, at their precision
     rows = timeline.table().set_index("id")
     assert rows.loc["e_month", "date"] == "September 1994"
@@ -279,7 +285,7 @@ def test_alliance_codes_separate_not_recorded_from_no_data(case):
 def test_alliance_figure_covers_1949_to_2018_on_the_real_codes():
     fig = timeline.alliance_figure()
     grid = rows(fig)
-    assert [label for label, *_ in grid] == list(timeline.OBLIGATIONS.values())
+    assert [label for label, *_ in grid] == ALLIANCE_ROWS
     assert all(list(years) == list(range(1949, 2019)) for _, years, *_ in grid)
     z = {label: row for label, _, row, _ in grid}
     for label in z:
@@ -320,9 +326,9 @@ def test_explorer_updates_the_same_figure_widget_in_place(case):
 
 
 def test_explorer_draws_what_figure_draws_for_the_same_filters(case):
-    ready = timeline._prepare()
+    ready = prepare()
     state = {"start": 2022, "end": 2022, "categories": ["statement", "conflict"], "actors": ["politico"]}
-    assert go.Figure(timeline._on_filter(state, ready)).to_json() == timeline.figure(**state).to_json()
+    assert go.Figure(on_filter(state, ready)).to_json() == timeline.figure(**state).to_json()
 
 
 def test_clicking_an_event_the_article_mentions_shows_its_paragraph(case):
@@ -366,7 +372,8 @@ def test_real_statements_one_point_each():
 def test_real_paragraphs_appear_in_the_panel():
     text = data.article_text()
     start, end = anchors.paragraphs(text)[1]
-    assert html.escape(text[start:end]) in timeline.paragraph_html(2)
+    assert html.escape(text[start:end]) in source.paragraph_html(2)
+    assert timeline.paragraph_html is source.paragraph_html  # still reachable where it used to be
 
 
 def test_real_data_in_excerpt_mode_still_renders_figure_and_panel(excerpt_data):
@@ -398,3 +405,40 @@ def test_alliance_blanks_mean_no_alliance_inside_coverage_and_no_data_outside():
     assert codes.loc[1994, "COW entente"] == "not recorded"
     assert codes.loc[1985, "ATOP defence"] == codes.loc[1985, "COW defence"] == "not recorded"
     assert codes.loc[2015, "COW entente"] == "no data" and codes.loc[2015, "ATOP consultation"] == "recorded"
+
+
+def test_alliance_rows_come_from_the_schema_not_from_a_list_in_the_code(case):
+    """Retitle a column, move COW's coverage and drop an obligation from the descriptor: the grid follows."""
+    path = case / "datapackage.json"
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    alliances = next(r for r in descriptor["resources"] if r["name"] == "alliances")
+    fields = alliances["schema"]["fields"]
+    next(f for f in fields if f["name"] == "cow_entente")["title"] = "COW entente (crisis consultation)"
+    del next(f for f in fields if f["name"] == "atop_offense")["dataset"]  # no longer an obligation row
+    alliances["coverage"]["cow"] = [1816, 2010]
+    path.write_text(json.dumps(descriptor), encoding="utf-8")
+    fig = timeline.alliance_figure(events=data.load("events"))
+    labels = [label for label, *_ in rows(fig)]
+    assert labels == [r for r in ALLIANCE_ROWS if r != "ATOP offence"][:-1] + ["COW entente (crisis consultation)"]
+    table = timeline.alliance_table()
+    assert list(table.columns) == labels
+    assert table.loc[2011, "COW defence"] == "no data" and table.loc[2010, "COW defence"] == "not recorded"
+    notes = " ".join(a.text for a in fig.layout.annotations)
+    assert "COW 4.1 does not cover 2011–2018" in notes
+    rule = [s for s in fig.layout.shapes if s.xref == "paper" and s.yref == "y"]
+    assert [s.y0 for s in rule] == [labels.index("COW defence") - 0.5]  # one rule, between the datasets
+
+
+def test_one_palette_for_the_whole_kit():
+    """Every colour the instruments use for a meaning is one of Okabe & Ito's, from casekit.palette."""
+    from casekit import palette
+    from casekit.grade import report
+    from casekit.timeline import statements
+    from casekit.timeline.alliances import COLOURS
+
+    allowed = set(palette.OKABE_ITO) | {palette.GREY, palette.DARK_YELLOW}
+    assert set(timeline.PALETTE.values()) <= allowed and len(set(timeline.PALETTE.values())) == len(timeline.PALETTE)
+    assert {colour for _, colour, _, _ in source.KINDS.values()} <= allowed
+    assert {colour for *_, colour in statements.MODE_MARKS.values()} <= allowed
+    assert set(report.COLOUR.values()) <= allowed
+    assert COLOURS["recorded"] in allowed

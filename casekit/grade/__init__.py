@@ -16,7 +16,8 @@
 4. **Score** (``score``): in this process, each value is normalised by ``casekit.answers`` and compared with the
    key computed from ``solutions/``, which no kernel can see.
 5. **Write** (``report``): grades.csv, gradebook.csv, feedback pages and a class summary, atomically, with no
-   timestamps, so two runs give the same files. Submissions are only ever read.
+   timestamps, so two runs give the same files; given a roster, also the Canvas and Moodle import files
+   (``casekit.lms.gradebooks``). Submissions are only ever read.
 
 Whatever one submission does, it costs only its own rows: every step is guarded per submission, and the run
 always writes all its files. What the sandbox does and does not guarantee: the instructor guide's threat model.
@@ -61,13 +62,14 @@ class Summary:
 
 def grade(submissions: Path, out: Path, jobs: int | None = None, limits: Limits | None = None,
           resume: bool = False, kit: Path | None = None, progress=None,
-          exercises: list[str] | None = None, sandboxed: bool = True) -> Summary:
+          exercises: list[str] | None = None, sandboxed: bool = True, roster: Path | None = None) -> Summary:
     """Grade every submission under ``submissions`` and write the results under ``out``; return the summary.
 
     ``exercises`` (e.g. ["ex02"]) limits grading to those exercises; a notebook of another exercise then gets an
     'invalid' row saying so. By default every exercise found among the submissions is graded.
     ``sandboxed=False`` (the command line's ``--unsafe-no-sandbox``) runs kernels without bubblewrap; every
     report then says so. Otherwise grading refuses to start (``SandboxUnavailable``) where no sandbox can run.
+    ``roster`` (a ROSTER.csv, see ``casekit.lms.roster``) adds canvas_gradebook.csv and moodle_gradebook.csv.
     """
     from casekit import build
 
@@ -84,6 +86,7 @@ def grade(submissions: Path, out: Path, jobs: int | None = None, limits: Limits 
     else:
         progress(UNSANDBOXED)
     released = _released(kit / "exercises")
+    the_roster = _roster(roster, progress)
 
     # 1. Identify.
     found = {}
@@ -127,11 +130,40 @@ def grade(submissions: Path, out: Path, jobs: int | None = None, limits: Limits 
             wrong_answers[qid][answer] += 1
     titles = {e: released[e][1].metadata["casekit"].get("title", e) for e in released}
     report.write_all(out, rows_of, notes_of, keys, titles, wrong_answers, "" if sandboxed else UNSANDBOXED)
+    if the_roster is not None:
+        _write_lms_gradebooks(out, rows_of, keys, titles, the_roster, progress)
     problems = sum(1 for rs in rows_of.values() if any(r.status in ("error", "timeout", "invalid") for r in rs))
     summary = Summary(len(found), sum(len(s) for s in found.values()), problems, time.monotonic() - started,
                       sandboxed)
     progress(summary.line())
     return summary
+
+
+def _roster(path: Path | None, progress):
+    """Read the roster before anything runs, so that a bad one stops the run at once; print its problems."""
+    if path is None:
+        return None
+    from casekit.lms import roster
+
+    try:
+        the_roster = roster.read(path, need_lms_id=False)
+    except roster.RosterError as err:
+        raise ValueError(str(err)) from None
+    for problem in the_roster.problems:
+        progress(problem)
+    return the_roster
+
+
+def _write_lms_gradebooks(out: Path, rows_of: dict, keys: dict, titles: dict, the_roster, progress) -> None:
+    from casekit.lms import gradebooks
+
+    rows = [row for k in sorted(rows_of) for row in rows_of[k] if row.exercise in keys]
+    report.write_atomic(out / "canvas_gradebook.csv", gradebooks.canvas_csv(rows, keys, titles, the_roster))
+    report.write_atomic(out / "moodle_gradebook.csv", gradebooks.moodle_csv(rows, keys, titles, the_roster))
+    missing = gradebooks.not_in_roster(rows, the_roster)
+    if missing:
+        progress(f"not in the roster, so left out of canvas_gradebook.csv and moodle_gradebook.csv: "
+                 f"{', '.join(missing)}")
 
 
 def _run_coroutine(coroutine):

@@ -17,12 +17,14 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from casekit import palette
 from casekit.grade.score import QuestionKey, Row
 
 GRADES_COLUMNS = ["student", "exercise", "question", "points", "max_points", "status", "message"]
 # Status colours (Okabe-Ito); the status is also written out in words, so colour is never the only signal.
-COLOUR = {"correct": "#009E73", "wrong": "#D55E00", "unanswered": "#999999", "error": "#CC79A7",
-          "timeout": "#E69F00", "invalid": "#CC79A7", "missing": "#999999"}
+COLOUR = {"correct": palette.BLUISH_GREEN, "wrong": palette.VERMILLION, "unanswered": palette.GREY,
+          "error": palette.REDDISH_PURPLE, "timeout": palette.ORANGE, "invalid": palette.REDDISH_PURPLE,
+          "missing": palette.GREY}
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -185,7 +187,7 @@ def summary_html(rows: list[Row], wrong_answers: dict[str, Counter], keys: dict[
         totals[(row.student, row.exercise)] += row.points
     questions = [q for exercise in sorted(keys) for q in keys[exercise] if q in by_question]
     percent = [round(100 * sum(by_question[q]) / len(by_question[q]), 1) for q in questions]
-    bars = go.Figure(go.Bar(x=questions, y=percent, marker_color="#0072B2",
+    bars = go.Figure(go.Bar(x=questions, y=percent, marker_color=palette.BLUE,
                             hovertemplate="%{x}: %{y}% correct<extra></extra>"))
     bars.update_layout(title="Percent of submissions correct, per question", yaxis_title="% correct",
                        yaxis_range=[0, 100], template="plotly_white", height=380)
@@ -224,7 +226,8 @@ table{{border-collapse:collapse;width:100%}}td,th{{border-bottom:1px solid #ddd;
 
 
 def _warning(text: str) -> str:
-    return (f'<p role="alert" style="border:3px solid #D55E00;padding:.6em;font-weight:bold">{_e(text)}</p>'
+    style = f"border:3px solid {palette.VERMILLION};padding:.6em;font-weight:bold"
+    return (f'<p role="alert" style="{style}">{_e(text)}</p>'
             if text else "")
 
 
