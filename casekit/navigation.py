@@ -90,10 +90,28 @@ def build(folder: Path) -> list[Path]:
         if not path.is_file():
             continue
         nb = nbformat.read(path, as_version=4)
-        if _apply(nb, lesson):
+        if _apply(nb, lesson) | _language_info(nb):
             nbformat.write(nb, path)
             written.append(path)
     return written
+
+
+def _language_info(nb) -> bool:
+    """Give ``nb`` the kernel's full ``language_info`` if it holds less; return True if it changed.
+
+    JupyterLab writes the kernel's language_info into a notebook as soon as the kernel starts; a notebook that
+    stores only ``{"name": "python"}`` therefore shows the unsaved-changes dot the moment a student opens it.
+    Stored in full (as ipykernel reports it), nothing changes on opening, where the student's Python is the one
+    the lessons were last written with.
+    """
+    from ipykernel.ipkernel import IPythonKernel
+
+    wanted = dict(IPythonKernel.language_info)
+    stored = nb.metadata.get("language_info", {})
+    if set(wanted) <= set(stored):  # complete already: keep it, whichever Python wrote it
+        return False
+    nb.metadata["language_info"] = wanted
+    return True
 
 
 def stale(folder: Path) -> list[str]:

@@ -18,7 +18,7 @@ An explanation that already starts with the verdict is not given a second one:
 
 The widget is a real radio group (``assets/quiz.js``): each option is a native radio button with its whole text
 beside it, wrapping onto as many lines as it needs, and the option picked is drawn as picked. The verdict is
-coloured (``assets/quiz.css``: Okabe-Ito's bluish green and vermilion, darkened to 5.5:1 contrast on white) and
+coloured (``palette.TEXT_GREEN`` and ``TEXT_VERMILLION``: Okabe-Ito's shades darkened to 5.5:1 on white) and
 also says itself in words and a sign, never by colour alone.
 """
 
@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+
+from casekit import palette
 
 VERDICTS = {True: "Right.", False: "Not quite."}
 _ASSETS = Path(__file__).with_name("assets")
@@ -83,7 +85,8 @@ def _quiz_class():
             """A question with radio-button options; it also offers a plain-HTML version of itself."""
 
             _esm = _ASSETS / "quiz.js"
-            _css = _ASSETS / "quiz.css"
+            _css = (f".ck-quiz {{ --ck-right: {palette.TEXT_GREEN}; --ck-wrong: {palette.TEXT_VERMILLION}; }}\n"
+                    + (_ASSETS / "quiz.css").read_text(encoding="utf-8"))
             question = traitlets.Unicode("").tag(sync=True)
             options = traitlets.List(traitlets.List(traitlets.Unicode())).tag(sync=True)
             picked = traitlets.Unicode("").tag(sync=True)

@@ -9,11 +9,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from casekit import quiz
+from casekit import palette, quiz
 from casekit.lessons import LESSONS
 
 KIT = Path(__file__).resolve().parents[1]
-CSS = (KIT / "casekit" / "assets" / "quiz.css").read_text(encoding="utf-8")
 
 
 def lesson_questions():
@@ -85,7 +84,9 @@ def contrast(colour: str, background: str = "#ffffff") -> float:
 
 
 def test_the_verdict_colours_are_readable_on_white():
-    assert contrast("#009E73") < 4.5 and contrast("#D55E00") < 4.5  # the palette's own shades are not
-    for verdict in ("ck-right", "ck-wrong"):
-        colour = re.search(rf"\.{verdict} \{{[^}}]*color: (#[0-9A-Fa-f]{{6}})", CSS).group(1)
+    assert contrast(palette.BLUISH_GREEN) < 4.5 and contrast(palette.VERMILLION) < 4.5  # not for words
+    css = quiz._quiz_class()._css
+    for verdict, variable in (("ck-right", "--ck-right"), ("ck-wrong", "--ck-wrong")):
+        assert re.search(rf"\.{verdict} \{{[^}}]*color: var\({variable}\)", css), verdict
+        colour = re.search(rf"{variable}: (#[0-9A-Fa-f]{{6}})", css).group(1)
         assert contrast(colour) >= 4.5, (verdict, colour, contrast(colour))
