@@ -15,12 +15,14 @@
 >>> "2022-07-20" in page, "NaT" in page, "&lt;NA&gt;" in page
 (True, False, False)
 
-The plain-text form (what a terminal or a screen reader's text view shows) is pandas' own.
+The styles sit on each cell, not in a <style> block: JupyterLab strips style blocks from the stored outputs of a
+notebook it does not trust yet (an exercise as a student first opens it). The plain-text form (what a terminal or
+a screen reader's text view shows) is pandas' own.
 """
 
 from __future__ import annotations
 
-import hashlib
+import re
 
 
 def html(frame) -> str:
@@ -34,15 +36,22 @@ def html(frame) -> str:
                and not pd.api.types.is_bool_dtype(shown[c])]
     formats = {c: _date_format(shown[c]) for c in dates}
     formats.update({c: "{:g}".format for c in numbers if pd.api.types.is_float_dtype(shown[c])})
-    # A name that depends only on the table's shape, so that the page is the same on every run.
-    key = hashlib.sha256(repr((list(map(str, frame.columns)), [str(t) for t in frame.dtypes], frame.shape))
-                         .encode()).hexdigest()[:10]
-    styler = shown.style.format(formats, na_rep="", escape="html").format_index(na_rep="", escape="html").set_uuid(f"ck{key}")
-    position = {c: i for i, c in enumerate(shown.columns)}
-    rules = [{"selector": "td, th", "props": "text-align: left; vertical-align: top;"},
-             *[{"selector": f"td.col{position[c]}", "props": "text-align: right;"} for c in numbers],
-             *[{"selector": f"td.col{position[c]}", "props": "white-space: nowrap;"} for c in dates]]
-    out = styler.set_table_styles(rules).set_table_attributes('class="dataframe"').to_html()
+    styler = shown.style.format(formats, na_rep="", escape="html").format_index(na_rep="", escape="html")
+    styler = styler.set_uuid("ck").set_table_attributes('class="dataframe"')
+    # Styles go inline, on each cell: JupyterLab drops <style> blocks from the stored outputs of a notebook it does
+    # not trust yet (an exercise as a student first opens it), but keeps a cell's own style attribute.
+    column = {j: "text-align: left; vertical-align: top;" for j in range(len(shown.columns))}
+    for j, name in enumerate(shown.columns):
+        if name in numbers:
+            column[j] = "text-align: right; vertical-align: top;"
+        elif name in dates:
+            column[j] += " white-space: nowrap;"
+    out = re.sub(r"<style type=\"text/css\">\s*</style>\s*", "", styler.to_html())
+    out = re.sub(r'<td id="[^"]*" class="data row\d+ col(\d+)" >',
+                 lambda m: f'<td style="{column[int(m.group(1))]}">', out)
+    out = re.sub(r'<th id="[^"]*" class="([^"]*)" >', r'<th class="\1" style="text-align: left; vertical-align: top;">',
+                 out)
+    out = re.sub(r'<th class="(blank[^"]*|index_name[^"]*)" >', r'<th class="\1" style="text-align: left;">', out)
     if len(frame) > len(shown):
         out += f"<p>Showing the first {len(shown)} of {len(frame)} rows ({len(frame.columns)} columns).</p>"
     return out

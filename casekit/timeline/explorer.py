@@ -100,7 +100,8 @@ def _controls(ready) -> dict[str, Any]:
         "preset": widgets.ToggleButtons(options=[(p.replace("-", "–"), p) for p in dates.PRESETS],
                                         value="1949-2023", description="Preset:"),
         "years": widgets.IntRangeSlider(value=(low, high), min=low, max=high, step=1, description="Years:",
-                                        continuous_update=False, layout=widgets.Layout(width="520px")),
+                                        continuous_update=False,
+                                        layout=widgets.Layout(width="520px", max_width="100%")),
         "categories": {c: widgets.Checkbox(value=True, description=c, indent=False,
                                            layout=widgets.Layout(width="auto", margin="0 12px 0 0"))
                        for c in lanes()},
@@ -152,8 +153,11 @@ def explorer(events=None):
         control.observe(refresh, names="value")
     for trace in fig.data:
         trace.on_click(on_click)
-    box = widgets.VBox([widgets.HBox([controls["preset"], controls["years"]]),
-                        widgets.HBox([widgets.Label("Kinds:"), *controls["categories"].values()]),
-                        controls["actors"], fig, status, panel])
+    # Rows of controls wrap, rather than run off the right edge of a narrow notebook.
+    wrapping = widgets.Layout(flex_flow="row wrap", max_width="100%")
+    box = widgets.VBox([widgets.HBox([controls["preset"], controls["years"]], layout=wrapping),
+                        widgets.HBox([widgets.Label("Kinds:"), *controls["categories"].values()], layout=wrapping),
+                        controls["actors"], fig, status, panel], layout=widgets.Layout(max_width="100%"))
+    box.add_class("ck-explorer")
     box.figure, box.controls, box.panel, box.status, box.on_click = fig, controls, panel, status, on_click
     return box

@@ -58,11 +58,49 @@ def blank(value) -> bool:
     return value is None or (not isinstance(value, (list, tuple)) and bool(pd.isna(value)))
 
 
+# Figures are drawn as wide as the notebook's column, which at 800 px with the file browser open is about 380 px:
+# titles, explanations and notes are wrapped to fit that (plotly never wraps text itself), and placed from the
+# figure's own edges, so that nothing is cut off or drawn over something else at any width.
+TITLE_SIZE, EXPLANATION_SIZE, NOTE_SIZE = 16, 12, 11
+TITLE_WRAP, EXPLANATION_WRAP, NOTE_WRAP = 38, 58, 62
+_LINE = {TITLE_SIZE: 21, EXPLANATION_SIZE: 16, NOTE_SIZE: 14}  # px per line of text at each size
+_PAD = 10
+
+
+def lines(text: str, width: int) -> list[str]:
+    """Return ``text`` (plain, or with ``<br>`` where a line must break) wrapped to ``width`` characters."""
+    return [line for part in text.split("<br>") for line in (textwrap.wrap(part, width) or [""])]
+
+
 def title(text: str, explanation: str) -> dict[str, Any]:
-    """Return a figure title with a smaller explanatory line under it (plain title text, so every renderer and
-    the FigureWidget place the two lines together)."""
-    return {"text": f"{text}<br><span style='font-size:12px;color:{NOTE}'>{explanation}</span>", "x": 0.01,
-            "xanchor": "left"}
+    """Return a figure title with a smaller explanation under it, wrapped to fit a narrow column, placed from the
+    figure's top left corner (plain title text, so every renderer and the FigureWidget place it alike).
+
+    ``title_height`` gives the room it takes, for the figure's top margin.
+    """
+    head = "<br>".join(lines(text, TITLE_WRAP))
+    body = "<br>".join(lines(explanation, EXPLANATION_WRAP))
+    return {"text": f"{head}<br><span style='font-size:{EXPLANATION_SIZE}px;color:{NOTE}'>{body}</span>",
+            "font": {"size": TITLE_SIZE}, "xref": "container", "x": 0, "xanchor": "left",
+            "yref": "container", "y": 1, "yanchor": "top", "pad": {"t": _PAD, "l": _PAD}}
+
+
+def title_height(spec: dict[str, Any]) -> int:
+    """Return the pixels a ``title`` takes from the figure's top edge, padding included."""
+    head, _, body = spec["text"].partition("<span")
+    return _PAD + _LINE[TITLE_SIZE] * (head.count("<br>")) + _LINE[EXPLANATION_SIZE] * (body.count("<br>") + 1) + 6
+
+
+def note_height(text: str) -> int:
+    """Return the pixels a note of ``NOTE_SIZE`` text with these ``<br>`` line breaks takes."""
+    return _LINE[NOTE_SIZE] * (text.count("<br>") + 1) + 4
+
+
+def legend_below(plot_height: int, offset: int) -> dict[str, Any]:
+    """Return a horizontal legend ``offset`` px under the plot area, starting at the figure's left edge (so that
+    it has the figure's whole width to wrap in)."""
+    return {"orientation": "h", "xref": "container", "x": 0.01, "xanchor": "left", "yref": "paper",
+            "y": -offset / plot_height, "yanchor": "top", "itemsizing": "constant"}
 
 
 def wrap(text, width: int = WRAP) -> str:

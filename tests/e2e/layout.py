@@ -66,9 +66,13 @@ _SCRIPT = r"""
     const svg = plot.querySelector(".main-svg");
     if (!svg) continue;
     const where = `${cell(plot)} figure ${name(plot.querySelector(".gtitle") || plot).slice(0, 40)}`;
-    const frame = [...plot.querySelectorAll(".main-svg")].map(box).reduce((a, b) => ({
+    // What can be seen of the figure: its drawing, clipped by the output it sits in.
+    const drawn = [...plot.querySelectorAll(".main-svg")].map(box).reduce((a, b) => ({
       left: Math.min(a.left, b.left), top: Math.min(a.top, b.top),
       right: Math.max(a.right, b.right), bottom: Math.max(a.bottom, b.bottom)}));
+    const room = box(plot.closest(".jp-OutputArea-output") || plot);
+    const frame = {left: Math.max(drawn.left, room.left), top: Math.max(drawn.top, room.top),
+                   right: Math.min(drawn.right, room.right), bottom: Math.min(drawn.bottom, room.bottom)};
     const texts = [...plot.querySelectorAll(
       ".infolayer .gtitle, .annotation .annotation-text-g, .infolayer .legend, .infolayer .g-xtitle, " +
       ".infolayer .g-ytitle")].filter(visible);
