@@ -20,7 +20,7 @@ from typing import Any
 from casekit import data, palette
 from casekit.timeline.dates import date_text
 from casekit.timeline.style import (AXIS, INK, LAYOUT, NOTE, NOTE_SIZE, NOTE_WRAP, TEXT, WHITE, blank, legend_below,
-                                    lines, note_height, title, title_height, wrap)
+                                    legend_height, lines, note_height, title, title_height, wrap)
 
 YEARS = (1949, 2018)
 MARKS = ("e1950_treaty_in_force", "e2001_treaty_signed")
@@ -161,8 +161,8 @@ HEADING = title("“Not allies”? What two alliance datasets record for China a
                 "cell for what the promise means.")
 MARGIN_LEFT = 160
 ROW = 26  # px per obligation row
-# Under the grid: the years (26 px), the key (two rows where the figure is narrow), then the note.
-LEGEND_AT, NOTE_AT = 30, 30 + 2 * 24
+# Under the grid: the years (26 px, never turned on end), the key, then the note.
+LEGEND_AT, NOTE_AT = 30, 30 + legend_height(len(COLOURS), titled=False)
 
 
 def _layout(labels: list[str], shapes: list[dict], notes: list[dict]) -> dict[str, Any]:
@@ -173,7 +173,7 @@ def _layout(labels: list[str], shapes: list[dict], notes: list[dict]) -> dict[st
     return {
         **LAYOUT,
         "title": HEADING,
-        "xaxis": {"range": [YEARS[0] - 0.5, YEARS[1] + 0.5], "dtick": 5, "ticks": "outside",
+        "xaxis": {"range": [YEARS[0] - 0.5, YEARS[1] + 0.5], "tick0": 1950, "dtick": 20, "tickangle": 0, "ticks": "outside",
                   "showgrid": False, "fixedrange": True},
         "yaxis": {"range": [len(labels) - 0.5, -0.5], "tickmode": "array", "tickvals": list(range(len(labels))),
                   "ticktext": labels, "fixedrange": True, "showgrid": False, "zeroline": False},

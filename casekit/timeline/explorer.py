@@ -111,6 +111,19 @@ def _controls(ready) -> dict[str, Any]:
     }
 
 
+def _fit_width():
+    """Return a widget of no height whose front end (``assets/fit_width.js``) makes the explorer's figure fit its
+    column: plotly's FigureWidget is drawn before it is on the page, at a default 700 px."""
+    from pathlib import Path
+
+    import anywidget
+
+    class FitWidth(anywidget.AnyWidget):
+        _esm = Path(__file__).resolve().parents[1] / "assets" / "fit_width.js"
+
+    return FitWidth()
+
+
 def explorer(events=None):
     """Return the events timeline with controls (years, preset, categories, actor) and an article panel.
 
@@ -124,6 +137,7 @@ def explorer(events=None):
     controls = _controls(ready)
     spec = on_filter(state(controls), ready)
     fig = go.FigureWidget(spec)
+    fig._config = {"responsive": True}  # fit the column on a resize (see _fit_width)
     panel, status = widgets.HTML(_PANEL_HINT), widgets.HTML(_status_html(ready, spec))
 
     def refresh(_change=None) -> None:
@@ -157,7 +171,7 @@ def explorer(events=None):
     wrapping = widgets.Layout(flex_flow="row wrap", max_width="100%")
     box = widgets.VBox([widgets.HBox([controls["preset"], controls["years"]], layout=wrapping),
                         widgets.HBox([widgets.Label("Kinds:"), *controls["categories"].values()], layout=wrapping),
-                        controls["actors"], fig, status, panel], layout=widgets.Layout(max_width="100%"))
+                        controls["actors"], fig, _fit_width(), status, panel], layout=widgets.Layout(max_width="100%"))
     box.add_class("ck-explorer")
     box.figure, box.controls, box.panel, box.status, box.on_click = fig, controls, panel, status, on_click
     return box

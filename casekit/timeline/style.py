@@ -62,9 +62,9 @@ def blank(value) -> bool:
 # titles, explanations and notes are wrapped to fit that (plotly never wraps text itself), and placed from the
 # figure's own edges, so that nothing is cut off or drawn over something else at any width.
 TITLE_SIZE, EXPLANATION_SIZE, NOTE_SIZE = 16, 12, 11
-TITLE_WRAP, EXPLANATION_WRAP, NOTE_WRAP = 38, 58, 62
+TITLE_WRAP, EXPLANATION_WRAP, NOTE_WRAP = 38, 54, 62
 _LINE = {TITLE_SIZE: 21, EXPLANATION_SIZE: 16, NOTE_SIZE: 14}  # px per line of text at each size
-_PAD = 10
+_PAD = 22  # plotly sets a title's first line a little above its anchor: this keeps it inside the figure
 
 
 def lines(text: str, width: int) -> list[str]:
@@ -82,7 +82,7 @@ def title(text: str, explanation: str) -> dict[str, Any]:
     body = "<br>".join(lines(explanation, EXPLANATION_WRAP))
     return {"text": f"{head}<br><span style='font-size:{EXPLANATION_SIZE}px;color:{NOTE}'>{body}</span>",
             "font": {"size": TITLE_SIZE}, "xref": "container", "x": 0, "xanchor": "left",
-            "yref": "container", "y": 1, "yanchor": "top", "pad": {"t": _PAD, "l": _PAD}}
+            "yref": "container", "y": 1, "yanchor": "top", "pad": {"t": _PAD, "l": 8}}
 
 
 def title_height(spec: dict[str, Any]) -> int:
@@ -96,11 +96,24 @@ def note_height(text: str) -> int:
     return _LINE[NOTE_SIZE] * (text.count("<br>") + 1) + 4
 
 
+LEGEND_ROW = 30  # px per entry of a vertical legend (plotly spaces them so, with 12-px markers)
+
+
 def legend_below(plot_height: int, offset: int) -> dict[str, Any]:
-    """Return a horizontal legend ``offset`` px under the plot area, starting at the figure's left edge (so that
-    it has the figure's whole width to wrap in)."""
-    return {"orientation": "h", "xref": "container", "x": 0.01, "xanchor": "left", "yref": "paper",
-            "y": -offset / plot_height, "yanchor": "top", "itemsizing": "constant"}
+    """Return a legend ``offset`` px under the plot area, from its left edge, one entry to a line.
+
+    One entry to a line keeps the legend as tall at every width, so the figure can reserve its room and nothing
+    moves when the window is resized (a legend laid out in rows wraps differently at each width, and plotly
+    misplaces it after a resize); placed from the figure's edge instead, it would push the plot to the right.
+    ``legend_height`` gives the room it takes.
+    """
+    return {"orientation": "v", "x": 0, "xanchor": "left", "yref": "paper", "y": -offset / plot_height,
+            "yanchor": "top", "itemsizing": "constant", "title": {"side": "top"}}
+
+
+def legend_height(entries: int, titled: bool = True) -> int:
+    """Return the pixels a ``legend_below`` of ``entries`` entries (and a title line) takes."""
+    return LEGEND_ROW * (entries + titled) + 10
 
 
 def wrap(text, width: int = WRAP) -> str:

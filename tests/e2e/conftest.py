@@ -1,5 +1,8 @@
 """End-to-end fixtures: a real JupyterLab on 127.0.0.1 serving a temporary copy of the kit, and headless Chromium.
 
+JupyterLab is started the way the README tells everyone to, ``make lab`` (rooted at the kit, opening the start
+page), with the port, token and settings folders the tests need passed through ``LAB_ARGS``.
+
 Chromium comes from the system (Debian package ``chromium``), never a downloaded browser build; Python drives it
 with ``playwright``. When either is missing, the tests are reported as skipped, with the reason.
 Screenshots go to ``results/e2e/``; a failing test also leaves the page's HTML and its console log there.
