@@ -17,6 +17,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from timing import median_time
 
@@ -90,8 +91,9 @@ def mime_sizes() -> dict[str, tuple[int, list[str]]]:
 
 def kernel_outputs() -> dict[str, tuple[int, list[str], bool]]:
     """Run a notebook that shows each figure with fig.show() in a real kernel; return each output's size and kind."""
-    import nbclient
     import nbformat
+
+    from casekit import runner
 
     calls = {
         "figure() 1949-2023": "timeline.figure().show()",
@@ -102,7 +104,7 @@ def kernel_outputs() -> dict[str, tuple[int, list[str], bool]]:
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_code_cell("from casekit import timeline")]
     notebook.cells += [nbformat.v4.new_code_cell(code) for code in calls.values()]
-    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    runner.run(notebook, Path.cwd(), name="bench_timeline")
     result = {}
     for name, cell in zip(calls, notebook.cells[1:]):
         text = json.dumps(cell.outputs, separators=(",", ":"))

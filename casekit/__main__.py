@@ -59,13 +59,13 @@ def _build_navigation(_args: argparse.Namespace) -> int:
 
 
 def _build_site(args: argparse.Namespace) -> int:
-    from casekit import build, site
+    from casekit import build, runner, site
 
     out = Path(args.out)
-    site.clean(out)
     try:
+        site.clean(out)
         site.build(build.kit_root() / "notebooks", out, code=not args.no_code)
-    except build.BuildError as err:
+    except (site.SiteError, runner.NotebookError) as err:
         print(f"build-site: {err}", file=sys.stderr)
         return 2
     print(f"open {out / 'index.html'} in a browser")
@@ -82,7 +82,7 @@ def _grade(args: argparse.Namespace) -> int:
     try:
         grade.grade(Path(args.submissions), Path(args.out), jobs=args.jobs, limits=limits, resume=args.resume,
                     exercises=args.exercise or None, sandboxed=not args.unsafe_no_sandbox,
-                    roster=Path(args.roster) if args.roster else None)
+                    roster=Path(args.roster) if args.roster else None, names=args.names, reveal=args.reveal)
     except grade.SandboxUnavailable as err:
         print(f"grade: refusing to grade without a sandbox: {err}", file=sys.stderr)
         return 2
@@ -129,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     collector.set_defaults(run=_collect)
     grader = commands.add_parser("grade", help="grade SUBMISSIONS/<student>/<exercise>.ipynb into --out")
     grader.add_argument("submissions", help="the class folder, one sub-folder per student")
-    grader.add_argument("--out", required=True, help="where to write grades.csv, gradebook.csv, feedback/, summary.html")
+    grader.add_argument("--out", required=True, help="where to write grades.csv, gradebook.csv, feedback/, summary.html, "
+                        "responses/ and the scoring sheets manual/")
     grader.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: the number of cores)")
     grader.add_argument("--timeout", type=int, default=30, help="seconds a single cell may run (default 30)")
     grader.add_argument("--notebook-timeout", type=int, default=300, help="seconds a whole notebook may run (default 300)")
@@ -145,6 +146,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="largest notebook file graded, in MB; a larger one is 'invalid' (default 50)")
     grader.add_argument("--max-cells", type=int, default=2000,
                         help="most cells a notebook may have; more is 'invalid' (default 2000)")
+    grader.add_argument("--names", action="store_true",
+                        help="show students' names on the responses pages (default: stable pseudonyms)")
+    grader.add_argument("--reveal", action="store_true",
+                        help="after the deadline: show the accepted answers and model answers on the feedback pages")
     grader.add_argument("--unsafe-no-sandbox", action="store_true",
                         help="run student code WITHOUT the bubblewrap sandbox, with your rights (every report "
                              "says so); only where bwrap cannot run and the notebooks are trusted")

@@ -48,7 +48,6 @@ import numbers
 import re
 import unicodedata
 
-TYPES = ("choice", "number", "date", "text", "set", "ordering", "quote", "frame")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "«": '"', "»": '"', "„": '"'})
 
 
@@ -59,11 +58,11 @@ class AnswerTypeError(ValueError):
 def normalise(spec: dict, value) -> str:
     """Return the canonical text of ``value`` as an answer of ``spec``'s type."""
     kind = spec.get("type")
-    if kind not in TYPES:
+    if kind not in NORMALISERS:
         raise ValueError(f"unknown answer type {kind!r}; known: {', '.join(TYPES)}")
     if value is Ellipsis or value is None:
         raise AnswerTypeError("no answer yet")
-    return globals()[f"_{kind}"](spec, value)
+    return NORMALISERS[kind](spec, value)
 
 
 def digest(salt: str, canonical: str) -> str:
@@ -168,6 +167,20 @@ def _frame(spec, value) -> str:
         rows.sort()
     return ";".join([",".join(_words(str(c)) for c in frame.columns), *rows])
 
+
+# The answer types: each type's name in a question's spec, and the function that normalises its answers. To add a
+# type, write its normaliser above, add it here and to the table in the module's docstring (see CONTRIBUTING.md).
+NORMALISERS = {
+    "choice": _choice,
+    "number": _number,
+    "date": _date,
+    "text": _text,
+    "set": _set,
+    "ordering": _ordering,
+    "quote": _quote,
+    "frame": _frame,
+}
+TYPES = tuple(NORMALISERS)
 
 # --- helpers -----------------------------------------------------------------------------------------------------
 

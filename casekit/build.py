@@ -1,32 +1,19 @@
 """Build the students' exercises from the instructors' solutions: ``python -m casekit build-exercises``.
 
-``solutions/exNN_<topic>.ipynb`` are the single authored source. In them, each auto-checked question is:
+``solutions/exNN_<topic>.ipynb`` are the single authored source. How a question is declared there (once, in
+its answer cell's metadata) and what is generated from the declaration (the prompt's points, the check cell
+and the nbgrader metadata) is said in ``casekit.questions``, the notebook rules that ``check`` and ``grade``
+read too.
 
-1. an **answer cell** whose solution region is marked the nbgrader way, and whose metadata says how to check it::
-
-       ### BEGIN SOLUTION
-       answer = len(statements)  # an example: the solution, computed from the data
-       ### END SOLUTION
-
-       metadata: {"casekit": {"question": "ex03.q2", "type": "number", "points": 1,
-                               "hint": "a hint for any wrong answer",
-                               "wrong": [{"code": "len(statements)", "hint": "That counts every statement; ..."}],
-                               "also_accept": []},
-                  "nbgrader": {"solution": true, "grade": false, "grade_id": "ex03.q2-answer", ...}}
-
-   ``wrong`` and ``also_accept`` hold Python *expressions*, evaluated in the notebook, so an answer can be a
-   number, a date, a list or a DataFrame alike. Every question needs at least one known wrong answer, each with
-   its own value: it is how the checker is tested. The tests also evaluate the wrong answers in the *student*
-   copy, so they may use only names defined in cells the students see, never a variable of a solution region.
-   Keep an answer's text out of the cells students see (and out of its own hints): the tests look for it there.
-2. a **check cell** ``check("ex03.q2", answer)``, with nbgrader metadata ``{"grade": true, "grade_id": "ex03.q2",
-   "points": 1, "locked": true}`` and the tag ``nbval-check-output``.
-
-A free-response question is a markdown cell with ``{"casekit": {"question": "ex03.q9", "type": "free",
-"points": 3}}`` whose model answer sits between the same markers.
+``wrong`` and ``also_accept`` hold Python *expressions*, evaluated in the notebook, so an answer can be a number,
+a date, a list or a DataFrame alike. Every question needs at least one known wrong answer, each with its own
+value: it is how the checker is tested. The tests also evaluate the wrong answers in the *student* copy, so they
+may use only names defined in cells the students see, never a variable of a solution region. Keep an answer's
+text out of the cells students see (and out of its own hints): the tests look for it there.
 
 Building an exercise:
 
+- writes the generated parts of the solution notebook from its declarations (``questions.generate``);
 - runs the solution notebook once with a recorder after each answer cell, capturing the value of the solution,
   of each known wrong answer and of each extra accepted answer;
 - writes the hashed key ``casekit/keys/exNN.json`` (salted hashes of accepted answers, hints by hashed wrong answer);
@@ -42,40 +29,18 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import os
-import re
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from casekit import answers, locate
+from casekit.questions import (BEGIN, CODE_PLACEHOLDER, END, EXERCISE_FILE, FREE_PLACEHOLDER, PLACEHOLDER,
+                               SOLUTION_ONLY_TAG, BuildError, Question, canonical_answers, generate)
+from casekit.questions import read as questions
+from casekit.questions import region as _region
+from casekit.questions import replace_region as _replace_region
 
-BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-PLACEHOLDER = "answer = ...  # your answer here"
-FREE_PLACEHOLDER = "_Write your answer here._"
-QUESTION_ID = re.compile(r"^(ex\d{2})\.(q\d+)$")
-EXERCISE_FILE = re.compile(r"^(ex\d{2})_[a-z0-9_]+\.ipynb$")
-
-
-class BuildError(ValueError):
-    """A solution notebook breaks an authoring rule; the message names the notebook and the question."""
-
-
-@dataclass
-class Question:
-    """An auto-checked or free-response question as authored in a solution notebook."""
-
-    id: str
-    spec: dict
-    points: float
-    hint: str = ""
-    wrong: list[dict] = field(default_factory=list)
-    also_accept: list[str] = field(default_factory=list)
-    cell: int = 0
-
-    @property
-    def free(self) -> bool:
-        return self.spec.get("type") == "free"
+__all__ = ["BEGIN", "END", "PLACEHOLDER", "FREE_PLACEHOLDER", "BuildError", "Question", "questions", "key",
+           "canonical_answers", "exercise_notebook", "record_values", "execute", "build", "check_built"]
 
 
 def kit_root() -> Path:
@@ -94,53 +59,13 @@ def solution_notebooks(folder: Path | None = None) -> list[Path]:
     return sorted(p for p in folder.glob("ex*.ipynb") if EXERCISE_FILE.match(p.name))
 
 
-def questions(nb, name: str = "notebook") -> list[Question]:
-    """Return the questions of a solution notebook, checking the authoring rules."""
-    found, exercise = [], nb.metadata.get("casekit", {}).get("exercise")
-    if not exercise:
-        raise BuildError(f"{name}: notebook metadata lacks casekit.exercise (e.g. 'ex02')")
-    check_cells = {c.metadata.get("nbgrader", {}).get("grade_id"): i for i, c in enumerate(nb.cells)
-                   if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")}
-    for index, cell in enumerate(nb.cells):
-        meta = cell.metadata.get("casekit", {})
-        if "question" not in meta:
-            continue
-        qid = meta["question"]
-        where = f"{name}, question {qid}"
-        match = QUESTION_ID.match(qid)
-        if not match or match.group(1) != exercise:
-            raise BuildError(f"{where}: question ids look like '{exercise}.q1'")
-        if BEGIN not in cell.source or END not in cell.source:
-            raise BuildError(f"{where}: the answer cell needs {BEGIN!r} and {END!r} around the solution")
-        spec = {k: v for k, v in meta.items() if k not in ("question", "points", "hint", "wrong", "also_accept")}
-        question = Question(qid, spec, float(meta.get("points", 1)), meta.get("hint", ""),
-                            list(meta.get("wrong", [])), list(meta.get("also_accept", [])), index)
-        if question.free:
-            if cell.cell_type != "markdown":
-                raise BuildError(f"{where}: a free-response question is a markdown cell")
-        else:
-            if spec.get("type") not in answers.TYPES:
-                raise BuildError(f"{where}: type must be one of {', '.join(answers.TYPES)} or 'free'")
-            if cell.cell_type != "code" or not re.search(r"^\s*answer\s*=", _region(cell.source), re.M):
-                raise BuildError(f"{where}: the solution region must assign 'answer = ...'")
-            if not question.wrong or not all("code" in w and "hint" in w for w in question.wrong):
-                raise BuildError(f"{where}: give at least one known wrong answer as {{'code': ..., 'hint': ...}}")
-            if check_cells.get(qid, -1) <= index:
-                raise BuildError(f"{where}: no check cell (nbgrader grade_id {qid!r}) after the answer cell")
-        found.append(question)
-    ids = [q.id for q in found]
-    if len(ids) != len(set(ids)):
-        raise BuildError(f"{name}: a question id is used twice")
-    return found
-
-
 def exercise_notebook(nb, name: str = "notebook"):
     """Return the student copy of a solution notebook: solutions out, instructor metadata out, outputs cleared."""
     student = copy.deepcopy(nb)
     qs = {q.cell: q for q in questions(nb, name)}
     cells = []
     for index, cell in enumerate(student.cells):
-        if "solution-only" in cell.metadata.get("tags", []):
+        if SOLUTION_ONLY_TAG in cell.metadata.get("tags", []):
             continue
         if index in qs:
             q = qs[index]
@@ -148,7 +73,7 @@ def exercise_notebook(nb, name: str = "notebook"):
             cell.metadata["casekit"] = {"question": q.id}
         elif BEGIN in cell.source:
             cell.source = _replace_region(cell.source, FREE_PLACEHOLDER if cell.cell_type == "markdown" else
-                                          "...  # your code here")
+                                          CODE_PLACEHOLDER)
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
         cells.append(cell)
@@ -177,33 +102,6 @@ def key(nb, values: dict[str, dict[str, list]], name: str = "notebook") -> dict:
     return out
 
 
-def canonical_answers(q: Question, recorded: dict[str, list], name: str = "notebook") -> tuple[list[str], dict]:
-    """Return a question's accepted answers and its known wrong answers (with their hints), in canonical form.
-
-    ``recorded`` holds the values the solution run recorded for the question. Both the hashed key (``key``) and
-    the grader's plain key are made from this, so they accept and explain exactly the same answers.
-    """
-    try:
-        accepted = [answers.normalise(q.spec, v) for v in recorded.get("solution", []) + recorded.get("also", [])]
-    except answers.AnswerTypeError as err:
-        raise BuildError(f"{name}, question {q.id}: the solution's answer does not fit its type: {err}") from None
-    if not accepted:
-        raise BuildError(f"{name}, question {q.id}: the solution run recorded no answer")
-    hints: dict[str, str] = {}
-    for wrong, value in zip(q.wrong, recorded.get("wrong", [])):
-        try:
-            canonical = answers.normalise(q.spec, value)
-        except answers.AnswerTypeError:
-            continue  # a wrong answer of the wrong type gets the type message, not a hint
-        if canonical in accepted:
-            raise BuildError(f"{name}, question {q.id}: the known wrong answer {wrong['code']!r} is accepted")
-        if canonical in hints:
-            raise BuildError(f"{name}, question {q.id}: two known wrong answers have the same value "
-                             f"({wrong['code']!r}); give each its own")
-        hints[canonical] = wrong["hint"]
-    return accepted, hints
-
-
 def record_values(nb, folder: Path, name: str = "notebook", timeout: int = 120) -> dict[str, dict[str, list]]:
     """Run the solution notebook with a recorder after each answer cell; return each question's recorded values."""
     import nbformat
@@ -229,25 +127,16 @@ def record_values(nb, folder: Path, name: str = "notebook", timeout: int = 120) 
 
 
 def execute(nb, folder: Path, env: dict | None = None, name: str = "notebook", timeout: int = 120):
-    """Run ``nb`` top to bottom in a fresh python3 kernel with ``folder`` as working directory; return it."""
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
+    """Run ``nb`` top to bottom in a fresh python3 kernel with ``folder`` as working directory; return it.
 
-    saved = {k: os.environ.get(k) for k in (env or {})}
-    os.environ.update(env or {})
+    ``casekit.runner`` does the work; a failing cell becomes a ``BuildError`` naming the cell and its exception.
+    """
+    from casekit import runner
+
     try:
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
-                                resources={"metadata": {"path": str(folder)}})
-        client.execute()
-    except CellExecutionError as err:
-        raise BuildError(f"{name}: a cell failed while running: {str(err).splitlines()[0:3]}") from None
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-    return nb
+        return runner.run(nb, folder, env=env, name=name, timeout=timeout)
+    except runner.NotebookError as err:
+        raise BuildError(str(err)) from None
 
 
 def build(solutions: Path | None = None, exercises: Path | None = None, keys: Path | None = None,
@@ -268,8 +157,8 @@ def build(solutions: Path | None = None, exercises: Path | None = None, keys: Pa
         if only and path.name[:4] not in only:
             continue
         report(f"building {path.name} …")
-        nb = nbformat.read(path, as_version=4)
-        exercise = nb.metadata.get("casekit", {}).get("exercise", path.stem[:4])
+        nb = generate(nbformat.read(path, as_version=4), path.name)
+        exercise = nb.metadata["casekit"]["exercise"]
         key_data = key(nb, record_values(nb, solutions, path.name), path.name)
         written += _write_if_changed(keys / f"{exercise}.json", _json(key_data))
         student = execute(exercise_notebook(nb, path.name), exercises, name=f"exercises/{path.name}")
@@ -292,7 +181,11 @@ def check_built(solutions: Path | None = None, exercises: Path | None = None, ke
     keys = keys or keys_dir()
     stale = []
     for path in solution_notebooks(solutions):
-        nb = nbformat.read(path, as_version=4)
+        authored = nbformat.read(path, as_version=4)
+        nb = generate(authored, path.name)
+        if _sources(authored) != _sources(nb):
+            stale.append(f"solutions/{path.name}: its generated cells (checks, points, nbgrader metadata) are "
+                         "stale: run 'python -m casekit build-exercises'")
         exercise = nb.metadata["casekit"]["exercise"]
         key_path = keys / f"{exercise}.json"
         fresh_key = _json(key(nb, record_values(nb, solutions, path.name), path.name))
@@ -311,17 +204,6 @@ def check_built(solutions: Path | None = None, exercises: Path | None = None, ke
 
 # --- helpers -----------------------------------------------------------------------------------------------------
 
-def _region(source: str) -> str:
-    """Return the text between the solution markers."""
-    return source.split(BEGIN, 1)[1].split(END, 1)[0] if BEGIN in source else ""
-
-
-def _replace_region(source: str, placeholder: str) -> str:
-    """Replace each marked solution region (markers included) with ``placeholder``, keeping its indentation."""
-    pattern = re.compile(rf"^([ \t]*){re.escape(BEGIN)}.*?{re.escape(END)}[^\n]*", re.S | re.M)
-    return pattern.sub(lambda m: m.group(1) + placeholder, source)
-
-
 def _cleared(nb):
     """Return a copy of ``nb`` with outputs and execution counts removed, ready to run."""
     fresh = copy.deepcopy(nb)
@@ -332,8 +214,8 @@ def _cleared(nb):
 
 
 def _sources(nb) -> list[tuple]:
-    """Return what a golden test compares: each cell's type, source, tags and casekit/nbgrader metadata."""
-    return [(c.cell_type, c.source, tuple(c.metadata.get("tags", [])), json.dumps(c.metadata.get("casekit", {}),
+    """Return what a golden test compares: each cell's id, type, source, tags and casekit/nbgrader metadata."""
+    return [(c.get("id"), c.cell_type, c.source, tuple(c.metadata.get("tags", [])), json.dumps(c.metadata.get("casekit", {}),
              sort_keys=True), json.dumps(c.metadata.get("nbgrader", {}), sort_keys=True)) for c in nb.cells]
 
 

@@ -20,6 +20,11 @@ the grade that counts is decided by ``python -m casekit grade``, outside the stu
 ``solutions/``. The instant check is for learning.
 
 ``check.progress()`` prints the score so far and the questions that remain.
+
+Under nbgrader (``nbgrader autograde`` or ``validate``, which set ``$NBGRADER_EXECUTION``), a check that is not
+correct also raises ``AssertionError`` with its verdict, so that nbgrader, which scores a check cell by whether it
+raised, gives the question's points only for a right answer. Anywhere else a check never raises: a student's
+notebook always runs to the end.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from importlib import resources
 from casekit import answers
 
 RECORD_ENV = "CASEKIT_RECORD"
+NBGRADER_ENV = "NBGRADER_EXECUTION"  # nbgrader sets it to "autograde" or "validate" while it runs a notebook
 _KEYS = "keys"
 
 
@@ -96,18 +102,18 @@ class Checker:
         self.status: dict[str, str] = {}
 
     def __call__(self, question: str, value) -> None:
-        """Print one verdict line for ``value`` as the answer to ``question``."""
+        """Print one verdict line for ``value`` as the answer to ``question`` (under nbgrader, raise if not right)."""
         if self.key is None:
-            print(f"{SYMBOLS['error']} {question}: cannot check: {self.missing}.")
+            _say(f"{SYMBOLS['error']} {question}: cannot check: {self.missing}.")
             return
         if _previous_cell_failed():
-            print(f"{SYMBOLS['error']} {question}: the cell you ran just before this check stopped with an error, "
-                  "so it did not set a new answer. Fix that cell and run it, then run this check again.")
+            _say(f"{SYMBOLS['error']} {question}: the cell you ran just before this check stopped with an error, "
+                 "so it did not set a new answer. Fix that cell and run it, then run this check again.")
             return
         status, message = verdict(self.key, question, value)
         if status != "error":
             self.status[question] = status
-        print(f"{SYMBOLS[status]} {question}: {message}")
+        _say(f"{SYMBOLS[status]} {question}: {message}", correct=status == "correct")
 
     def progress(self) -> None:
         """Print the score so far, and which questions are still unanswered or not yet right."""
@@ -131,6 +137,18 @@ class Checker:
         free = self.key.get("free_response", [])
         if free:
             print("Graded by your instructor: " + ", ".join(free) + ".")
+
+
+def under_nbgrader() -> bool:
+    """Return True while nbgrader autogrades or validates this notebook."""
+    return os.environ.get(NBGRADER_ENV, "") in ("autograde", "validate")
+
+
+def _say(line: str, correct: bool = False) -> None:
+    """Print a verdict line; under nbgrader, raise it as an ``AssertionError`` unless the answer is correct."""
+    print(line)
+    if not correct and under_nbgrader():
+        raise AssertionError(line)
 
 
 def record(question: str, label: str, value) -> None:

@@ -9,6 +9,20 @@ phone or without Python. The pages open from disk, with no network:
   CSS); live widgets (the reader's and the timeline explorer's controls) cannot work without a kernel, so each is
   replaced by a short note saying what it does and that it works in JupyterLab;
 - ``index.html`` lists the lessons in the order of ``casekit.lessons``.
+
+The edition's folder is the kit's to replace: ``build`` writes a marker file (``.casekit-site``) into it first, and
+``clean`` deletes a folder only when that marker is there. A folder the kit did not make is refused, never
+emptied, whatever ``--out`` names:
+
+>>> import tempfile
+>>> folder = Path(tempfile.mkdtemp())
+>>> _ = (folder / "thesis.docx").write_text("months of work")
+>>> clean(folder)  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+casekit.site.SiteError: build-site will not delete ... it is not empty and holds no .casekit-site marker, so an earlier build-site did not make it. ...
+>>> (folder / "thesis.docx").read_text()
+'months of work'
 """
 
 from __future__ import annotations
@@ -21,6 +35,9 @@ from pathlib import Path
 
 from casekit.lessons import LESSONS
 
+MARKER = ".casekit-site"
+MARKER_TEXT = ("This folder is an edition of the kit's lessons written by 'python -m casekit build-site'.\n"
+               "build-site deletes and rewrites it; keep nothing of your own here.\n")
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 WIDGET_NOTE = ('<p class="casekit-widget-note"><i>An interactive control is shown here in JupyterLab (run this '
@@ -102,9 +119,11 @@ def build(notebooks: Path, out: Path, report=print, code: bool = True) -> list[P
     import plotly.offline
     from nbconvert import HTMLExporter
 
-    from casekit.build import execute
+    from casekit.runner import run
 
-    (out / "assets").mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+    (out / "assets").mkdir(exist_ok=True)
     (out / "assets" / "plotly.min.js").write_text(plotly.offline.get_plotlyjs(), encoding="utf-8")
     from nbconvert.preprocessors import TagRemovePreprocessor
 
@@ -117,7 +136,7 @@ def build(notebooks: Path, out: Path, report=print, code: bool = True) -> list[P
         if not path.is_file():
             continue
         report(f"running {lesson.file} …")
-        nb = execute(nbformat.read(path, as_version=4), notebooks, name=lesson.file)
+        nb = run(nbformat.read(path, as_version=4), notebooks, name=lesson.file)
         titles[lesson.stem] = nb.metadata.get("casekit", {}).get("title", lesson.title)
         body, _ = exporter.from_notebook_node(static_outputs(nb, lesson.stem))
         page = out / f"{lesson.stem}.html"
@@ -136,6 +155,24 @@ def _relink(page: str) -> str:
     return page
 
 
+class SiteError(ValueError):
+    """The edition cannot be written where asked; the message says why and what to do."""
+
+
 def clean(out: Path) -> None:
-    """Remove a previous edition."""
-    shutil.rmtree(out, ignore_errors=True)
+    """Remove a previous edition from ``out``: only a folder that holds the marker of a build, or an empty one.
+
+    Raise ``SiteError`` and touch nothing when ``out`` is a file, or a folder with files but no marker.
+    """
+    if not out.exists() and not out.is_symlink():
+        return
+    if out.is_symlink() or not out.is_dir():
+        raise SiteError(f"build-site will not replace {out}: it is not a folder. Choose a new folder with --out.")
+    marker = out / MARKER
+    if marker.is_file() and not marker.is_symlink():
+        shutil.rmtree(out)
+        return
+    if any(out.iterdir()):
+        raise SiteError(f"build-site will not delete {out}: it is not empty and holds no {MARKER} marker, so an "
+                        "earlier build-site did not make it. Choose a new or empty folder with --out, or empty "
+                        "this one yourself.")

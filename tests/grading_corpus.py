@@ -132,4 +132,9 @@ def write_corpus(folder: Path) -> dict[str, dict[str, str]]:
         "import sys\nclass Liar:\n    def write(self, text):\n        return len(text)\n    def flush(self):\n        pass\n"
         "sys.stdout = Liar()"))
     save("stdout_rewriter", nb); expected["stdout_rewriter"] = {q: "error" for q in qs}
+    save("misnamed_file", answered(right), name="ex03_who_said_what.ipynb")  # the name says ex03, the notebook ex02
+    expected["misnamed_file"] = every("correct")
+    save("two_files", answered(right))
+    save("two_files", answered(wrong), name="ex02_timeline_v2.ipynb")  # sorted after the first: not graded
+    expected["two_files"] = every("correct")
     return expected

@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from casekit import answers, build, check
+from casekit import answers, build, check, questions
 
 KIT = Path(__file__).resolve().parents[1]
 SOLUTIONS = build.solution_notebooks(KIT / "solutions")
@@ -22,12 +22,13 @@ def read(path: Path):
 
 def check_lines(nb) -> dict[str, str]:
     """Return each check cell's question id and the verdict line it printed."""
-    lines = {}
+    lines, question = {}, None
     for cell in nb.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade"):
+        question = questions.answer_question(cell) or question
+        if questions.is_check_cell(cell):
             text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream").strip()
-            lines[grade_id] = text
+            assert cell.metadata["nbgrader"]["grade_id"] == questions.grade_id(question)
+            lines[question] = text
     return lines
 
 
@@ -75,9 +76,11 @@ def test_known_wrong_answers_get_their_own_hints(path, tmp_path):
     key = check.load_key(path.stem[:4])
     for qid, entry in wrong.items():
         assert verdicts[qid].startswith(f"❌ {qid}: not yet"), verdicts[qid]
-        if key["questions"][qid]["hints"]:
-            typed = "Hint: " + entry["hint"] in verdicts[qid] or "expected" in verdicts[qid]
-            assert typed, f"{qid}: the hint written for {entry['code']!r} is not shown: {verdicts[qid]}"
+        if entry["hint"] in key["questions"][qid]["hints"].values():  # the wrong answer has its type: its hint
+            assert "Hint: " + entry["hint"] in verdicts[qid], \
+                f"{qid}: the hint written for {entry['code']!r} is not shown: {verdicts[qid]}"
+        else:  # a wrong answer of the wrong type is keyed without a hint: the student is told the type expected
+            assert ": expected " in verdicts[qid] and "Hint:" not in verdicts[qid], verdicts[qid]
     progress = "".join(o.get("text", "") for o in student.cells[-1].outputs)
     assert f"0 of {len(wrong)} questions correct" in progress and "Not yet right:" in progress
 
@@ -161,6 +164,53 @@ def test_the_checker_prints_one_line_and_never_the_answer(capsys):
     assert "1 of 8 questions correct" in summary and "Not yet right: ex02.q1." in summary
 
 
+@pytest.mark.parametrize("mode", ["autograde", "validate"])
+def test_under_nbgrader_a_check_that_is_not_right_raises_its_verdict(capsys, monkeypatch, mode):
+    monkeypatch.setenv("NBGRADER_EXECUTION", mode)
+    checker = check.Checker("ex02")
+    checker("ex02.q2", "b")  # right: no exception
+    assert capsys.readouterr().out.strip() == "✅ ex02.q2: correct."
+    for answer in (21, ..., None, "nonsense"):
+        with pytest.raises(AssertionError, match=r"ex02\.q1: not") as raised:
+            checker("ex02.q1", answer)
+        assert str(raised.value) in capsys.readouterr().out  # the same line is printed, then raised
+    with pytest.raises(AssertionError, match="there is no question"):
+        checker("ex02.q99", 1)
+    with pytest.raises(AssertionError, match="cannot check"):
+        check.Checker("ex99")("ex99.q1", 1)
+
+
+@pytest.mark.parametrize("value", ["", "0", "1", "true", "grade", "Autograde"])
+def test_outside_nbgrader_a_check_never_raises(capsys, monkeypatch, value):
+    if value:
+        monkeypatch.setenv("NBGRADER_EXECUTION", value)
+    else:
+        monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    checker = check.Checker("ex02")
+    for answer in (21, ..., None, "nonsense"):
+        checker("ex02.q1", answer)
+    checker("ex02.q99", 1)
+    check.Checker("ex99")("ex99.q1", 1)
+    assert len(capsys.readouterr().out.strip().splitlines()) == 6
+
+
+def test_the_progress_line_counts_auto_checked_questions_and_names_the_free_responses(capsys):
+    checker = check.Checker("ex02")
+    auto, free = checker.key["questions"], checker.key["free_response"]
+    assert free and not set(free) & set(auto)
+    checker.progress()
+    out = capsys.readouterr().out.splitlines()
+    points = sum(entry["points"] for entry in auto.values())
+    assert out[0] == f"Progress on ex02: 0 of {len(auto)} questions correct (0 of {points:g} points)."
+    assert out[1] == "Not answered yet: " + ", ".join(auto) + "."
+    assert out[-1] == "Graded by your instructor: " + ", ".join(free) + "."
+    checker.status = dict.fromkeys(auto, "correct")
+    checker.progress()
+    out = capsys.readouterr().out.splitlines()
+    assert out == [f"Progress on ex02: {len(auto)} of {len(auto)} questions correct ({points:g} of {points:g} points).",
+                   "Every auto-checked question is right.", "Graded by your instructor: " + ", ".join(free) + "."]
+
+
 def test_a_missing_key_is_reported_in_the_notebook_not_a_crash(capsys):
     checker = check.Checker("ex99")
     checker("ex99.q1", 1)
@@ -185,48 +235,6 @@ def test_a_check_after_a_failed_answer_cell_does_not_judge_the_old_answer(capsys
         assert "ex02.q2: correct" in capsys.readouterr().out
     finally:
         InteractiveShell.clear_instance()
-
-
-@pytest.mark.parametrize("spec, value, canonical", [
-    ({"type": "number", "decimals": 1}, 12.345, "12.3"),
-    ({"type": "number"}, -0.2, "0"),
-    ({"type": "date"}, "2022-02-04", "2022-02-04"),
-    ({"type": "text"}, "“Aspen  Security Forum.”", "aspen security forum"),
-    ({"type": "quote"}, "“no limits”", "no limits"),
-    ({"type": "set"}, ["b", "A", "a"], "a|b"),
-    ({"type": "ordering"}, ("c", "A"), "c|a"),
-    ({"type": "choice", "options": {"a": "Yes", "b": "No"}}, " B ", "b"),
-])
-def test_normalisers(spec, value, canonical):
-    assert answers.normalise(spec, value) == canonical
-
-
-def test_dataframe_answers_ignore_row_order_and_index():
-    import pandas as pd
-
-    spec = {"type": "frame", "columns": ["id", "n"]}
-    one = pd.DataFrame({"id": ["x", "y"], "n": [1, 2]}, index=[5, 9])
-    two = pd.DataFrame({"n": [2, 1], "id": ["y", "x"], "extra": [0, 0]})
-    assert answers.normalise(spec, one) == answers.normalise(spec, two)
-    with pytest.raises(answers.AnswerTypeError, match="no \\['n'\\]"):
-        answers.normalise(spec, pd.DataFrame({"id": ["x"]}))
-
-
-def test_serialised_values_come_back_the_same():
-    import datetime as dt
-
-    import pandas as pd
-
-    for value in (3, 2.5, "x", ["a", "b"], ("a",), dt.date(2022, 2, 4), pd.Timestamp("2022-07-20")):
-        again = answers.deserialise(json.loads(json.dumps(answers.serialise(value))))
-        assert answers.normalise({"type": "text"}, str(again)) == answers.normalise({"type": "text"}, str(
-            value.date() if isinstance(value, pd.Timestamp) else value))
-    frame = pd.DataFrame({"a": [1, 2]})
-    again = answers.deserialise(json.loads(json.dumps(answers.serialise(frame))))
-    assert answers.normalise({"type": "frame"}, again) == answers.normalise({"type": "frame"}, frame)
-    odd = answers.deserialise(answers.serialise(AlwaysEqual()))
-    with pytest.raises(answers.AnswerTypeError, match="AlwaysEqual object"):
-        answers.normalise({"type": "number"}, odd)
 
 
 def test_authoring_mistakes_are_named(tmp_path):

@@ -17,7 +17,7 @@ from casekit import check, data
 KIT = Path(__file__).resolve().parents[1]
 AUTHORED_AND_BUILT = ["data", "notebooks", "solutions", "exercises", "casekit"]
 TEXT_SUFFIXES = {".csv", ".md", ".ipynb", ".txt", ".json", ".py"}
-ERROR_KINDS = {"translation_error", "factual_error"}
+ERROR_KINDS = set(data.ANNOTATION_KINDS_NEEDING_EVIDENCE)  # the kinds that need a correction and sources
 NON_ALIGNMENT_SOURCES = ("xinhua_2002_nonalignment", "xinhua_2022_03_30_non_alliance",
                          "mfa_spokesperson_2023_04_non_alignment")
 

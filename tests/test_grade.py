@@ -8,10 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from casekit import grade
 from casekit.grade.run import Limits
+from grading_corpus import _solutions as solutions
 from grading_corpus import answered, questions, write_corpus
 
 LIMITS = Limits(cell_seconds=5, notebook_seconds=90, memory_mb=2048)
@@ -62,6 +64,35 @@ def test_messages_say_what_went_wrong(graded):
     assert "holds exercise ex03, which is not among the exercises being graded (ex02)" in message("other_exercise", "-")
 
 
+def test_notes_on_a_submission_reach_its_feedback_page(graded):
+    """What the grader noticed about the files (a misleading name, a second file, a repeated answer cell) is said."""
+    def page(student):
+        return (graded["root"] / "results" / "feedback" / student / "ex02.html").read_text(encoding="utf-8")
+
+    assert "the file is named ex03_who_said_what.ipynb but holds exercise ex02" in page("misnamed_file").lower()
+    assert "another file for ex02 was not graded: ex02_timeline_v2.ipynb" in page("two_files").lower()
+    assert "the answer cell of ex02.q1 appears more than once; the last one was graded" in \
+        page("duplicated_cells").lower()
+    assert "was not graded" not in page("all_right").lower() and "appears more than once" not in page("all_right")
+
+
+def test_a_notebook_past_its_whole_time_is_stopped_and_its_rest_marked_timeout(tmp_path):
+    """Each cell keeps under the per-cell limit, but together they run past the notebook's: the rest is timeout."""
+    slow = {q: "import time\ntime.sleep(2)\n" + code for q, code in solutions().items()}
+    (tmp_path / "subs" / "slow").mkdir(parents=True)
+    nbformat.write(answered(slow), tmp_path / "subs" / "slow" / "ex02_timeline.ipynb")
+    grade.grade(tmp_path / "subs", tmp_path / "results", jobs=1, progress=lambda message: None,
+                limits=Limits(cell_seconds=30, notebook_seconds=8, memory_mb=2048), exercises=["ex02"])
+    rows = {r["question"]: r for r in csv.DictReader((tmp_path / "results" / "grades.csv").open(encoding="utf-8"))}
+    last = questions()[-1]
+    assert rows[last]["status"] == "timeout" and "8 s" in rows[last]["message"], rows[last]
+    for row in rows.values():
+        assert row["status"] in ("correct", "timeout"), row
+        assert "cell ran too long" not in row["message"], "no single cell passed its own limit"
+        if row["status"] == "timeout":
+            assert "notebook" in row["message"], row
+
+
 def test_grades_csv_has_exactly_the_agreed_columns_and_one_row_per_question(graded):
     rows, students = graded["rows"], set(graded["expected"])
     assert list(rows[0]) == ["student", "exercise", "question", "points", "max_points", "status", "message"]
@@ -76,8 +107,9 @@ def test_gradebook_has_one_row_per_student_and_a_blank_manual_column(graded):
     path = graded["root"] / "results" / "gradebook.csv"
     book = list(csv.DictReader(path.open(encoding="utf-8")))
     assert len(book) == len(graded["expected"])
-    manual = [c for c in book[0] if "to grade by hand" in c]
-    assert manual and all(row[manual[0]] == "" for row in book)
+    manual = [c for c in book[0] if "scored by hand" in c]
+    assert manual and all(row[manual[0]] == "" for row in book), "nothing is scored until the sheet says so"
+    assert all(row["free responses not scored yet"] == "1" for row in book)
     right = next(r for r in book if r["student"] == "all_right")
     assert right["auto total"] == str(len(questions()))
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from grading_corpus import _solutions, _wrong, answered
 
 from casekit.lms import download, gradebooks, naming, roster
-from grading_corpus import _solutions, _wrong, answered
 
 KIT = Path(__file__).resolve().parents[1]
 
@@ -115,7 +115,7 @@ def canvas_download(tmp_path: Path) -> Path:
 
 def run_collect(*args) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "casekit", "collect", *map(str, args)], capture_output=True,
-                          text=True, cwd=KIT)
+                          text=True, cwd=KIT, check=False)
 
 
 def test_canvas_download_is_placed_and_every_bad_file_gets_its_line(tmp_path, roster_csv):
@@ -178,8 +178,8 @@ def test_moodle_download_in_folders_or_flat_keeps_the_latest(tmp_path, roster_cs
     assert files_under(out) == {"ann/ex02_timeline.ipynb", "bob/ex02_timeline.ipynb", "carol/ex02_timeline.ipynb",
                                 "collect_report.txt"}
     assert (out / "ann" / "ex02_timeline.ipynb").read_bytes() == half_right()
-    for line in ["Ann Lee_12345_assignsubmission_file_/ex02_timeline.ipynb (ann, ex02): a newer file is used, "
-                 "Ann Lee_12345_assignsubmission_file_/again/ex02 (1).ipynb",
+    for line in [("Ann Lee_12345_assignsubmission_file_/ex02_timeline.ipynb (ann, ex02): a newer file is used, "
+                  "Ann Lee_12345_assignsubmission_file_/again/ex02 (1).ipynb"),
                  "onlinetext.html', which is not a notebook",
                  "Nobody_77777_assignsubmission_file_/ex02_timeline.ipynb: no student in the roster has lms_id 77777",
                  "Ann Lee_12345_/ex02_timeline.ipynb: not named the way Moodle names",
@@ -313,3 +313,24 @@ def test_gradebook_cells_a_spreadsheet_would_run_are_neutralised():
     parsed = list(csv.reader(io.StringIO(text)))
     assert parsed[2] == ["'=HYPERLINK(\"x\")", "1", "", "", "", "2"]
     assert gradebooks.not_in_roster(rows, table) == ["zed"]
+
+
+def test_written_work_scored_by_hand_counts_in_the_lms_totals():
+    from types import SimpleNamespace
+
+    from casekit.grade.score import QuestionKey, Row
+
+    keys = {"ex02": {"ex02.q1": QuestionKey("ex02.q1", {}, 2.0, "", set(), {}),
+                     "ex02.q9": QuestionKey("ex02.q9", {}, 3.0, "", set(), {}, free=True)}}
+    table = roster.Roster(by_student={s: {"student": s, "lms_id": str(i), "email": f"{s}@x.edu"}
+                                      for i, s in enumerate(["ann", "bob", "cy"])})
+    rows = [Row("ann", "ex02", "ex02.q1", 2, 2, "correct", ""), Row("bob", "ex02", "ex02.q1", 0, 2, "wrong", ""),
+            Row("cy", "ex02", "ex02.q1", 0, 2, "missing", "")]
+    scores = {("ann", "ex02.q9"): SimpleNamespace(points=2.5, scored=True),
+              ("bob", "ex02.q9"): SimpleNamespace(points=0.0, scored=False)}
+    canvas = list(csv.reader(io.StringIO(gradebooks.canvas_csv(rows, keys, {"ex02": "T"}, table, scores))))
+    assert canvas[1][5] == "5"  # points possible: 2 auto-checked + 3 written
+    assert {r[1]: r[5] for r in canvas[2:]} == {"0": "4.5", "1": "0", "2": ""}  # not scored yet: auto only
+    moodle = list(csv.DictReader(io.StringIO(gradebooks.moodle_csv(rows, keys, {"ex02": "T"}, table, scores))))
+    assert {r["Email address"]: r["Exercise 02: T"] for r in moodle} == {"ann@x.edu": "4.5", "bob@x.edu": "0",
+                                                                         "cy@x.edu": ""}

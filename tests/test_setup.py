@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import subprocess
 import sys
 import tomllib
+from importlib.metadata import packages_distributions
 from pathlib import Path
 
 import yaml
@@ -31,11 +33,34 @@ def test_environment_yml_and_pyproject_list_the_same_dependencies():
     assert listed == wanted
 
 
-def test_core_dependencies_are_the_kits_and_only_those():
+def imported_distributions(folder: Path) -> dict[str, str]:
+    """Return the installed distributions that the Python files under ``folder`` import, with a file importing each."""
+    modules = packages_distributions()
+    found = {}
+    for path in sorted(folder.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module else []
+            for name in names:
+                top = name.split(".")[0]
+                if top in sys.stdlib_module_names or top == "casekit":
+                    continue
+                assert top in modules, f"{path.relative_to(KIT)} imports {top}, which no installed package provides"
+                for distribution in modules[top]:
+                    found.setdefault(requirement(distribution)[0], str(path.relative_to(KIT)))
+    return found
+
+
+def test_core_dependencies_are_what_casekit_imports_and_only_those():
+    """Every package casekit imports is declared, not left to arrive with jupyterlab; nothing else is, but the app."""
     project = tomllib.loads((KIT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    names = {requirement(d)[0] for d in project["dependencies"]}
-    assert {"jupyterlab", "ipywidgets", "pandas", "plotly"} <= names
-    assert {requirement(d)[0] for d in project["optional-dependencies"]["test"]} >= {"pytest", "nbval"}
+    declared = {requirement(d)[0] for d in project["dependencies"]}
+    imported = imported_distributions(KIT / "casekit")
+    undeclared = {name: path for name, path in imported.items() if name not in declared}
+    assert not undeclared, f"casekit imports packages pyproject.toml and environment.yml do not name: {undeclared}"
+    assert declared - set(imported) == {"jupyterlab"}  # the one dependency that is an application, not an import
+    assert {"ipykernel", "jupyter-client", "nbclient", "nbformat", "traitlets", "pyzmq"} <= declared
+    assert {requirement(d)[0] for d in project["optional-dependencies"]["test"]} >= {"pytest", "nbval", "ruff"}
 
 
 def test_readme_gives_the_two_commands_and_ci_runs_the_test_one():

@@ -17,6 +17,18 @@ def shown(html: str) -> list[str]:
     return MARK.findall(html)
 
 
+def test_the_reader_knows_exactly_the_annotation_kinds_of_the_data_package():
+    """A kind added to the schema's enum must get a label and a colour in the reader, or render_html fails."""
+    enum = data.resource_of("annotations").field("kind").enum
+    missing = [kind for kind in enum if kind not in source.KINDS]
+    unknown = [kind for kind in source.KINDS if kind not in enum]
+    assert not missing, (f"annotation kind(s) {missing} are in data/datapackage.json (annotations, field 'kind') but "
+                         "not in KINDS in casekit/source.py: give each a (label, colour, underline, tint) entry there")
+    assert not unknown, (f"KINDS in casekit/source.py has kind(s) {unknown} that data/datapackage.json (annotations, "
+                         "field 'kind') does not list: add them to the enum or remove them from KINDS")
+    assert set(data.ANNOTATION_KINDS_NEEDING_EVIDENCE) <= set(enum)
+
+
 def test_every_annotation_is_highlighted_exactly_once():
     html = source.render_html()
     ids = list(data.load("annotations")["id"])

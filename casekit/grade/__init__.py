@@ -18,6 +18,10 @@
 5. **Write** (``report``): grades.csv, gradebook.csv, feedback pages and a class summary, atomically, with no
    timestamps, so two runs give the same files; given a roster, also the Canvas and Moodle import files
    (``casekit.lms.gradebooks``). Submissions are only ever read.
+6. **The written work** (``casekit.review.written``): what each student wrote for each free-response question is
+   read from their notebook (``responses``), shown on one page per question, and given a row in the scoring sheet
+   ``manual/<exercise>.csv``, which only ever gains rows; the scores entered there go into the gradebook and
+   the feedback pages on the next run.
 
 Whatever one submission does, it costs only its own rows: every step is guarded per submission, and the run
 always writes all its files. What the sandbox does and does not guarantee: the instructor guide's threat model.
@@ -29,14 +33,13 @@ import asyncio
 import os
 import sys
 import time
-from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 from casekit.grade import cache, collect, plan, report, sandbox
 from casekit.grade.run import Limits, run_all
 from casekit.grade.sandbox import SandboxUnavailable
-from casekit.grade.score import exercise_key
+from casekit.grade.score import Graded, exercise_key
 
 UNSANDBOXED = ("NOT SANDBOXED: this run was made with --unsafe-no-sandbox, so student code ran with the "
                "grader's rights and could have read the solutions or changed files.")
@@ -62,7 +65,8 @@ class Summary:
 
 def grade(submissions: Path, out: Path, jobs: int | None = None, limits: Limits | None = None,
           resume: bool = False, kit: Path | None = None, progress=None,
-          exercises: list[str] | None = None, sandboxed: bool = True, roster: Path | None = None) -> Summary:
+          exercises: list[str] | None = None, sandboxed: bool = True, roster: Path | None = None,
+          names: bool = False, reveal: bool = False) -> Summary:
     """Grade every submission under ``submissions`` and write the results under ``out``; return the summary.
 
     ``exercises`` (e.g. ["ex02"]) limits grading to those exercises; a notebook of another exercise then gets an
@@ -70,7 +74,10 @@ def grade(submissions: Path, out: Path, jobs: int | None = None, limits: Limits 
     ``sandboxed=False`` (the command line's ``--unsafe-no-sandbox``) runs kernels without bubblewrap; every
     report then says so. Otherwise grading refuses to start (``SandboxUnavailable``) where no sandbox can run.
     ``roster`` (a ROSTER.csv, see ``casekit.lms.roster``) adds canvas_gradebook.csv and moodle_gradebook.csv.
+    ``names`` shows students' names on the responses pages instead of pseudonyms; ``reveal`` (after the deadline)
+    shows the accepted answers and model answers on the feedback pages.
     """
+    from casekit.review import written as written_work
     from casekit import build
 
     started = time.monotonic()
@@ -102,37 +109,31 @@ def grade(submissions: Path, out: Path, jobs: int | None = None, limits: Limits 
         progress(f"computing the key of {exercise} from its solution …")
         keys[exercise] = exercise_key(_solution(kit / "solutions", exercise))
     the_plan = plan.make(found, wanted, released, keys)
-    rows_of, notes_of, wrongs_of = the_plan.rows_of, the_plan.notes_of, {}
+    graded_of = {k: Graded(rows, the_plan.notes_of.get(k, [])) for k, rows in the_plan.rows_of.items()}
     key_prints = {e: cache.key_print(k) for e, k in keys.items()}
     todo = []
     for sub in the_plan.todo:
         print_ = cache.fingerprint(sub, key_prints[sub.exercise], limits, sandboxed)
-        hit = cache.load(out / ".cache", sub, print_) if resume else {}
-        if hit:
-            rows_of[(sub.student, sub.exercise)] = hit["rows"]
-            notes_of[(sub.student, sub.exercise)] = hit["notes"]
-            wrongs_of[(sub.student, sub.exercise)] = hit["wrongs"]
+        hit = cache.load(out / ".cache", sub, print_) if resume else None
+        if hit is not None:
+            graded_of[(sub.student, sub.exercise)] = hit
         else:
             todo.append((sub, print_))
 
     # 2-4. Rebuild and run each submission in its sandbox, collect its values, score them.
     results = _run_coroutine(run_all([s for s, _ in todo], released, keys, limits, jobs, progress, sandboxed))
-    for (sub, print_), (rows, notes, wrongs) in zip(todo, results):
-        rows_of[(sub.student, sub.exercise)] = rows
-        notes_of[(sub.student, sub.exercise)] = notes
-        wrongs_of[(sub.student, sub.exercise)] = wrongs
-        cache.store(out / ".cache", sub, print_, rows, notes, wrongs)
+    for (sub, print_), graded in zip(todo, results):
+        graded_of[(sub.student, sub.exercise)] = graded
+        cache.store(out / ".cache", sub, print_, graded)
 
-    # 5. Write.
-    wrong_answers: dict[str, Counter] = defaultdict(Counter)
-    for wrongs in wrongs_of.values():
-        for qid, answer in wrongs.items():
-            wrong_answers[qid][answer] += 1
+    # 5-6. The written work's sheets and pages, then every result file.
     titles = {e: released[e][1].metadata["casekit"].get("title", e) for e in released}
-    report.write_all(out, rows_of, notes_of, keys, titles, wrong_answers, "" if sandboxed else UNSANDBOXED)
+    written = written_work.update(out, graded_of, keys, titles, names, progress)
+    report.write_all(out, graded_of, keys, titles, written, "" if sandboxed else UNSANDBOXED, reveal)
     if the_roster is not None:
-        _write_lms_gradebooks(out, rows_of, keys, titles, the_roster, progress)
-    problems = sum(1 for rs in rows_of.values() if any(r.status in ("error", "timeout", "invalid") for r in rs))
+        _write_lms_gradebooks(out, {k: g.rows for k, g in graded_of.items()}, keys, titles, the_roster, progress,
+                              written.scores)
+    problems = sum(1 for g in graded_of.values() if any(r.status in ("error", "timeout", "invalid") for r in g.rows))
     summary = Summary(len(found), sum(len(s) for s in found.values()), problems, time.monotonic() - started,
                       sandboxed)
     progress(summary.line())
@@ -154,12 +155,13 @@ def _roster(path: Path | None, progress):
     return the_roster
 
 
-def _write_lms_gradebooks(out: Path, rows_of: dict, keys: dict, titles: dict, the_roster, progress) -> None:
+def _write_lms_gradebooks(out: Path, rows_of: dict, keys: dict, titles: dict, the_roster, progress,
+                          scores: dict) -> None:
     from casekit.lms import gradebooks
 
     rows = [row for k in sorted(rows_of) for row in rows_of[k] if row.exercise in keys]
-    report.write_atomic(out / "canvas_gradebook.csv", gradebooks.canvas_csv(rows, keys, titles, the_roster))
-    report.write_atomic(out / "moodle_gradebook.csv", gradebooks.moodle_csv(rows, keys, titles, the_roster))
+    report.write_atomic(out / "canvas_gradebook.csv", gradebooks.canvas_csv(rows, keys, titles, the_roster, scores))
+    report.write_atomic(out / "moodle_gradebook.csv", gradebooks.moodle_csv(rows, keys, titles, the_roster, scores))
     missing = gradebooks.not_in_roster(rows, the_roster)
     if missing:
         progress(f"not in the roster, so left out of canvas_gradebook.csv and moodle_gradebook.csv: "

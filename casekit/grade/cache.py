@@ -13,9 +13,10 @@ from dataclasses import asdict
 from pathlib import Path
 
 from casekit.grade import report
-from casekit.grade.score import QuestionKey, Row
+from casekit.grade.responses import Response
+from casekit.grade.score import Graded, QuestionKey, Row
 
-GRADER_VERSION = "2"
+GRADER_VERSION = "3"
 
 
 def key_print(key: dict[str, QuestionKey]) -> str:
@@ -29,31 +30,32 @@ def fingerprint(sub, key_fingerprint: str, limits, sandboxed: bool) -> list:
     return [GRADER_VERSION, sub.sha256, key_fingerprint, asdict(limits), sub.name, sandboxed]
 
 
-def load(cache: Path, sub, print_: list) -> dict:
-    """Return the cached result of ``sub`` if its fingerprint is ``print_``, else an empty dict."""
+def load(cache: Path, sub, print_: list) -> Graded | None:
+    """Return the cached result of ``sub`` if its fingerprint is ``print_``, else None."""
     try:
         data = json.loads(_path(cache, sub).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
+        return None
     if not isinstance(data, dict) or data.get("fingerprint") != print_:
-        return {}
+        return None
     try:
-        data["rows"] = [Row(**r) for r in data["rows"]]
-    except (KeyError, TypeError):
-        return {}
-    return data
+        return Graded([Row(**r) for r in data["rows"]], list(data["notes"]), dict(data["given"]),
+                      {q: Response(**r) for q, r in data["responses"].items()})
+    except (KeyError, TypeError, AttributeError):
+        return None
 
 
-def store(cache: Path, sub, print_: list, rows: list[Row], notes: list[str], wrongs: dict) -> None:
+def store(cache: Path, sub, print_: list, graded: Graded) -> None:
     """Write ``sub``'s result to the cache, unless a row is an error or a timeout.
 
     Those may have causes outside the notebook (a machine under load, a classmate's kernel that slowed the run),
     so ``--resume`` grades such a notebook again rather than keep its rows.
     """
-    if any(row.status in ("error", "timeout") for row in rows):
+    if any(row.status in ("error", "timeout") for row in graded.rows):
         _path(cache, sub).unlink(missing_ok=True)
         return
-    data = {"fingerprint": print_, "rows": [asdict(r) for r in rows], "notes": notes, "wrongs": wrongs}
+    data = {"fingerprint": print_, "rows": [asdict(r) for r in graded.rows], "notes": graded.notes,
+            "given": graded.given, "responses": {q: r.as_dict() for q, r in graded.responses.items()}}
     report.write_atomic(_path(cache, sub), json.dumps(data, ensure_ascii=True, indent=1))
 
 

@@ -13,9 +13,11 @@ import csv
 import hashlib
 import html
 import io
+import math
 import re
 from collections import Counter, defaultdict
 from pathlib import Path
+from urllib.parse import quote
 
 from casekit import palette
 from casekit.grade.score import QuestionKey, Row
@@ -86,25 +88,34 @@ def folder_name(name: str) -> str:
     return cut.rsplit("%", 1)[0] + "~" + digest if "%" in cut[-2:] else cut + "~" + digest
 
 
-def write_all(out: Path, rows_of: dict, notes_of: dict, keys: dict[str, dict[str, QuestionKey]],
-              titles: dict[str, str], wrong_answers: dict[str, Counter], warning: str = "") -> None:
-    """Write every result file of a run under ``out``: the two CSVs, the feedback pages and the summary."""
+def write_all(out: Path, graded_of: dict, keys: dict[str, dict[str, QuestionKey]], titles: dict[str, str],
+              written=None, warning: str = "", reveal: bool = False) -> None:
+    """Write every result file of a run under ``out``: the two CSVs, the feedback pages and the summary.
+
+    ``graded_of`` maps (student, exercise) to ``score.Graded``; ``written`` (``casekit.review.written.Written``)
+    holds the scores of the written work entered in the scoring sheets. ``reveal`` shows, on the feedback pages,
+    the accepted answers and the model answers: for after the deadline.
+    """
     import plotly.offline
 
-    rows = [row for k in sorted(rows_of) for row in rows_of[k]]
+    scores = written.scores if written is not None else {}
+    rows = [row for k in sorted(graded_of) for row in graded_of[k].rows]
     write_atomic(out / "grades.csv", grades_csv(rows))
-    write_atomic(out / "gradebook.csv", gradebook_csv(rows, keys))
-    for (student, exercise), student_rows in sorted(rows_of.items()):
+    write_atomic(out / "gradebook.csv", gradebook_csv(rows, keys, scores))
+    for (student, exercise), graded in sorted(graded_of.items()):
         if exercise not in keys:
             continue
-        free = [q for q in keys[exercise].values() if q.free]
         page = feedback_html(student, exercise, f"Exercise {exercise[2:]}: {titles.get(exercise, exercise)}",
-                             student_rows, free, notes_of.get((student, exercise), []), warning)
+                             graded, keys[exercise], scores, written.rubrics if written else {}, warning, reveal)
         write_atomic(feedback_path(out, student, exercise), page)
     plotly_js = out / "plotly.min.js"
     if not plotly_js.is_file():
         write_atomic(plotly_js, plotly.offline.get_plotlyjs())
-    write_atomic(out / "summary.html", summary_html(rows, wrong_answers, keys, "plotly.min.js", warning))
+    wrong_answers: dict[str, Counter] = defaultdict(Counter)
+    for graded in graded_of.values():
+        for qid, answer in graded.wrongs.items():
+            wrong_answers[qid][answer] += 1
+    write_atomic(out / "summary.html", summary_html(rows, wrong_answers, keys, "plotly.min.js", warning, written))
 
 
 def grades_csv(rows: list[Row]) -> str:
@@ -116,16 +127,22 @@ def grades_csv(rows: list[Row]) -> str:
     return out.getvalue()
 
 
-def gradebook_csv(rows: list[Row], keys: dict[str, dict[str, QuestionKey]]) -> str:
-    """Return gradebook.csv: one row per student, a column per question, totals per exercise, blank manual columns."""
+def gradebook_csv(rows: list[Row], keys: dict[str, dict[str, QuestionKey]], scores: dict | None = None) -> str:
+    """Return gradebook.csv: one row per student, a column per question, totals per exercise and in all.
+
+    A free-response question's column holds the points entered in the scoring sheet, blank until scored.
+    """
+    scores = scores or {}
     exercises = sorted({row.exercise for row in rows if row.exercise in keys})
     header = ["student"]
     for exercise in exercises:
         auto = [q for q in keys[exercise].values() if not q.free]
+        free = [q for q in keys[exercise].values() if q.free]
         header += [f"{q.id} ({q.points:g})" for q in auto]
         header.append(f"{exercise} auto total ({sum(q.points for q in auto):g})")
-        header += [f"{q.id} free response ({q.points:g}, to grade by hand)" for q in keys[exercise].values() if q.free]
-    header.append("auto total")
+        header += [f"{q.id} free response ({q.points:g}, scored by hand)" for q in free]
+        header.append(f"{exercise} total ({sum(q.points for q in auto) + sum(q.points for q in free):g})")
+    header += ["auto total", "total", "free responses not scored yet"]
     points = defaultdict(dict)
     for row in rows:
         points[row.student][row.question] = row.points
@@ -133,103 +150,275 @@ def gradebook_csv(rows: list[Row], keys: dict[str, dict[str, QuestionKey]]) -> s
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
     for student in sorted(points):
-        line, grand = [cell(student)], 0.0
+        line, auto_total, total, unscored = [cell(student)], 0.0, 0.0, 0
         for exercise in exercises:
-            auto = [q for q in keys[exercise].values() if not q.free]
-            got = [points[student].get(q.id, 0.0) for q in auto]
+            got = [points[student].get(q.id, 0.0) for q in keys[exercise].values() if not q.free]
             line += [f"{p:g}" for p in got]
             line.append(f"{sum(got):g}")
-            line += ["" for q in keys[exercise].values() if q.free]
-            grand += sum(got)
-        line.append(f"{grand:g}")
+            manual = []
+            for q in (q for q in keys[exercise].values() if q.free):
+                entry = scores.get((student, q.id))
+                manual.append(entry.points if entry is not None and entry.scored else None)
+            line += ["" if p is None else f"{p:g}" for p in manual]
+            line.append(f"{sum(got) + sum(p for p in manual if p is not None):g}")
+            auto_total += sum(got)
+            total += sum(got) + sum(p for p in manual if p is not None)
+            unscored += sum(1 for p in manual if p is None)
+        line += [f"{auto_total:g}", f"{total:g}", str(unscored)]
         writer.writerow(line)
     return out.getvalue()
 
 
-def feedback_html(student: str, exercise: str, title: str, rows: list[Row], free: list[QuestionKey],
-                  notes: list[str], warning: str = "") -> str:
-    """Return a student's feedback page for one exercise: what is right, hints for the rest, never the answers."""
-    got = sum(r.points for r in rows)
-    total = sum(r.max_points for r in rows)
-    items = "\n".join(
-        f'<tr><td style="color:{COLOUR.get(r.status, "#000")}">●</td><td>{_e(r.question)}</td><td>{_e(r.status)}</td>'
-        f"<td>{r.points:g} / {r.max_points:g}</td><td>{_e(r.message)}</td></tr>" for r in rows)
-    free_text = "".join(f"<li>{_e(q.id)} ({q.points:g} points) is graded by your instructor.</li>" for q in free)
-    note_text = "".join(f"<li>{_e(n)}</li>" for n in notes)
+STYLE = """body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;line-height:1.5;padding:0 1em;color:#1a1a1a}
+table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.4em;text-align:left;
+vertical-align:top}.text{white-space:pre-wrap;overflow-wrap:anywhere;background:#f6f6f6;border-left:3px solid #bbb;
+padding:.5em .8em;margin:.4em 0;font-family:ui-monospace,monospace;font-size:.92em}.note{color:#555;font-size:.9em}
+.q{border-top:1px solid #ccc;padding:.6em 0}.prompt{margin:.2em 0;color:#333}.q h2{font-size:1.1em;margin:.2em 0}.levels{margin:0;padding-left:1.2em}
+summary{cursor:pointer}.rubric td:last-child{min-width:12em}"""
+
+
+def text_block(text: str, length: int, cap: int | None = 0) -> str:
+    """Return text someone wrote as an escaped block of plain text, saying when it is empty or was cut.
+
+    ``length`` is the whole text's length (``text`` may be its first part only). ``cap``, when given, cuts
+    ``text`` further. Whatever the text holds (HTML, script, a megabyte), it shows as text and cannot break
+    the page around it.
+    """
+    if cap:
+        text = text[:cap]
+    if not text.strip():
+        return '<p class="text note">(nothing written)</p>'
+    cut = (f'<p class=note>Showing the first {len(text):,} of {length:,} characters.</p>'
+           if length > len(text) else "")
+    return f'<div class=text>{e(text)}</div>{cut}'
+
+
+def title_of(key: QuestionKey) -> str:
+    """Return a question's title as the exercise gives it ("Q1 (1 point)"), or its id."""
+    first = key.prompt.strip().splitlines()[0] if key.prompt.strip() else ""
+    return first.lstrip("#").strip() if first.startswith("#") else key.id
+
+
+def prompt_of(key: QuestionKey) -> str:
+    """Return a question's prompt without its title line."""
+    lines = key.prompt.strip().splitlines()
+    return "\n".join(lines[1:]).strip() if lines and lines[0].startswith("#") else key.prompt.strip()
+
+
+def sentence(text: str) -> str:
+    """Return ``text`` with a capital first letter, as a line of feedback starts.
+
+    >>> sentence("no notebook of ex02 was handed in")
+    'No notebook of ex02 was handed in'
+    """
+    return text[:1].upper() + text[1:]
+
+
+def feedback_html(student: str, exercise: str, title: str, graded, key: dict[str, QuestionKey], scores: dict,
+                  rubrics: dict, warning: str = "", reveal: bool = False) -> str:
+    """Return a student's feedback page for one exercise: each question, their answer, the verdict and hint.
+
+    Scores of the written work appear once entered in the scoring sheet. Without ``reveal`` the page never
+    shows an answer; with it (after the deadline), each question also shows the accepted answer and how it is
+    found, and each free response the model answer.
+    """
+    rows = {r.question: r for r in graded.rows}
+    sections, got, total, unscored = [], 0.0, 0.0, 0
+    for q in key.values():
+        response = graded.responses.get(q.id)
+        answer = (text_block(response.text, response.length) if response is not None
+                  else '<p class="text note">(not read: see the result)</p>')
+        if q.free:
+            entry = scores.get((student, q.id))
+            total += q.points
+            if entry is not None and entry.scored:
+                got += entry.points
+                result = f"<b>{entry.points:g} / {q.points:g}</b> (scored by your instructor)"
+                detail = _levels_html(entry, rubrics.get(q.id))
+                if entry.comment:
+                    detail += f'<p><b>Comment:</b></p><div class=text>{e(entry.comment)}</div>'
+                colour = palette.BLUE
+            else:
+                unscored += 1
+                result, detail, colour = f"not scored yet (out of {q.points:g})", "", palette.GREY
+            shown = f"<p><b>Your response:</b></p>{answer}"
+            extra = ""
+            if reveal:
+                from casekit.review.rubric import split
+
+                model, rubric_text = split(q.solution)
+                extra = (f"<p><b>A model answer</b> (one of many good ones):</p>{text_block(model, len(model), None)}"
+                         f"<p><b>The rubric:</b></p>{text_block(rubric_text, len(rubric_text), None)}")
+            sections.append(_section(q, colour, result, shown + detail + extra))
+            continue
+        row = rows.get(q.id)
+        if row is None:
+            continue
+        got += row.points
+        total += row.max_points
+        value = graded.given.get(q.id)
+        shown = f"<p><b>Your answer:</b></p>{answer}"
+        if value:
+            shown += f"<p class=note>Its value, as checked: <code>{e(value)}</code></p>"
+        shown += f"<p><b>Feedback:</b> {e(sentence(row.message))}</p>"
+        if reveal:
+            accepted = ", ".join(f"<code>{e(a)}</code>" for a in sorted(q.accepted))
+            how = f"<p><b>How:</b> {e(sentence(q.hint))}</p>" if q.hint else ""
+            shown += (f"<p><b>Accepted answer:</b> {accepted}</p>{how}"
+                      f"<p><b>One way to compute it:</b></p>{text_block(q.solution, len(q.solution), None)}")
+        sections.append(_section(q, COLOUR.get(row.status, "#000"), f"{e(_STATUS_WORDS.get(row.status, row.status))}, "
+                                 f"{row.points:g} / {row.max_points:g}", shown))
+    note_text = "".join(f"<li>{e(sentence(n))}</li>" for n in graded.notes)
+    pending = (f" {unscored} written response(s) not scored yet." if unscored else "")
+    closing = ("<p>The accepted answers are shown because the deadline has passed.</p>" if reveal else
+               "<p>Hints point you to the reasoning; they never give the answer. Try the question again in your "
+               "notebook.</p>")
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Feedback: {_e(exercise)}, {_e(student)}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:56em;margin:2em auto;line-height:1.5;padding:0 1em}}
-table{{border-collapse:collapse;width:100%}}td,th{{border-bottom:1px solid #ddd;padding:.4em;text-align:left;
-vertical-align:top}}</style></head>
-<body>{_warning(warning)}<h1>{_e(title)}</h1>
-<p>Feedback for <b>{_e(student)}</b>, exercise {_e(exercise)}: <b>{got:g} of {total:g}</b> points on the
-auto-checked questions.</p>
+<html lang="en"><head><meta charset="utf-8"><title>Feedback: {e(exercise)}, {e(student)}</title>
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<style>{STYLE}</style></head>
+<body>{_warning(warning)}<h1>{e(title)}</h1>
+<p>Feedback for <b>{e(student)}</b>, exercise {e(exercise)}: <b>{got:g} of {total:g}</b> points so far.{pending}</p>
 {"<ul>" + note_text + "</ul>" if note_text else ""}
-<table><thead><tr><th></th><th>Question</th><th>Result</th><th>Points</th><th>Feedback</th></tr></thead>
-<tbody>
-{items}
-</tbody></table>
-{"<ul>" + free_text + "</ul>" if free_text else ""}
-<p>Hints point you to the reasoning; they never give the answer. Try the question again in your notebook.</p>
+{"".join(sections)}
+{closing}
 </body></html>
 """
+
+
+_STATUS_WORDS = {"correct": "Correct", "wrong": "Not right yet", "unanswered": "Not answered", "error": "Error",
+                 "timeout": "Stopped (too long)", "invalid": "Not graded", "missing": "Not handed in"}
+
+
+def _section(q: QuestionKey, colour: str, result: str, body: str) -> str:
+    prompt = prompt_of(q)
+    short = _first_words(prompt, 220)
+    full = (f"<details><summary>The whole question</summary>{text_block(prompt, len(prompt), None)}</details>"
+            if short != " ".join(prompt.split()) else "")
+    return (f'<section class=q id="{e(q.id)}"><h2><span style="color:{colour}" aria-hidden="true">●</span> '
+            f"{e(title_of(q))}: {result}</h2><p class=prompt>{e(short)}</p>{full}"
+            f"{body}</section>")
+
+
+def _levels_html(entry, rubric) -> str:
+    if rubric is None or not entry.rubric:
+        return ""
+    items = []
+    for criterion in rubric.criteria:
+        if criterion.id not in entry.rubric:
+            continue
+        level = criterion.level(entry.rubric[criterion.id])
+        items.append(f"<li><b>{e(criterion.name)}</b>: {e(level.label)} of {criterion.levels[-1].points:g}"
+                     f"{' (' + e(level.text) + ')' if level.text else ''}<br><span class=note>"
+                     f"{e(criterion.text)}</span></li>")
+    return "<p><b>Rubric:</b></p><ul>" + "".join(items) + "</ul>"
 
 
 def summary_html(rows: list[Row], wrong_answers: dict[str, Counter], keys: dict[str, dict[str, QuestionKey]],
-                 plotly_src: str, warning: str = "") -> str:
-    """Return the class summary: score distribution, percent correct per question, the most common wrong answers."""
+                 plotly_src: str, warning: str = "", written=None) -> str:
+    """Return the class summary: score distribution, percent correct per question, what went wrong, links to
+    every feedback page and the written work's progress."""
     import plotly.graph_objects as go
 
-    by_question = defaultdict(list)
+    by_question: dict[str, Counter] = defaultdict(Counter)
     totals = defaultdict(float)
     for row in rows:
-        by_question[row.question].append(row.status == "correct")
+        by_question[row.question][row.status] += 1
         totals[(row.student, row.exercise)] += row.points
+    question_keys = {q.id: q for exercise in keys.values() for q in exercise.values()}
     questions = [q for exercise in sorted(keys) for q in keys[exercise] if q in by_question]
-    percent = [round(100 * sum(by_question[q]) / len(by_question[q]), 1) for q in questions]
-    bars = go.Figure(go.Bar(x=questions, y=percent, marker_color=palette.BLUE,
-                            hovertemplate="%{x}: %{y}% correct<extra></extra>"))
+    counted = {q: sum(by_question[q].values()) for q in questions}
+    percent = [round(100 * by_question[q]["correct"] / counted[q], 1) for q in questions]
+    labels = [f"{q}: {title_of(question_keys[q])}" for q in questions]
+    bars = go.Figure(go.Bar(x=questions, y=percent, marker_color=palette.BLUE, customdata=labels,
+                            hovertemplate="%{customdata}: %{y}% correct<extra></extra>"))
     bars.update_layout(title="Percent of submissions correct, per question", yaxis_title="% correct",
                        yaxis_range=[0, 100], template="plotly_white", height=380)
     scores = go.Figure()
+    highest, tallest = 0, 1
     for exercise in sorted({e for _, e in totals}):
-        values = [v for (s, e), v in sorted(totals.items()) if e == exercise]
-        scores.add_trace(go.Histogram(x=values, name=exercise, xbins={"size": 1}))
-    scores.update_layout(title="Distribution of auto-checked scores, per exercise", barmode="overlay",
-                         xaxis_title="points", yaxis_title="students", template="plotly_white", height=380)
-    scores.update_traces(opacity=0.7)
-    worst = sorted(questions, key=lambda q: (sum(by_question[q]) / len(by_question[q]), q))[:8]
+        values = Counter(v for (s, e), v in totals.items() if e == exercise)
+        top = int(sum(q.points for q in keys.get(exercise, {}).values() if not q.free))
+        xs = sorted(set(range(top + 1)) | set(values))
+        highest, tallest = max(highest, top, *xs), max(tallest, *values.values())
+        scores.add_trace(go.Bar(x=xs, y=[values.get(x, 0) for x in xs], name=exercise,
+                                hovertemplate=f"{exercise}: %{{y}} student(s) with %{{x}} point(s)<extra></extra>"))
+    step = max(1, math.ceil(tallest / 10))
+    scores.update_layout(title="Auto-checked scores, per exercise: students with each score", barmode="group",
+                         xaxis={"title": "points", "dtick": 1, "range": [-0.5, highest + 0.5]},
+                         yaxis={"title": "number of students", "dtick": step, "tickformat": "d",
+                                "rangemode": "tozero"},
+                         template="plotly_white", height=380)
+    worst = sorted(questions, key=lambda q: (by_question[q]["correct"] / counted[q], q))[:8]
     table = "\n".join(
-        f"<tr><td>{_e(q)}</td><td>{100 - percent[questions.index(q)]:g}%</td><td>"
-        + "; ".join(f"<code>{_e(a[:60])}</code> ({n})" for a, n in wrong_answers[q].most_common(3))
+        f"<tr><td><b>{e(q)}</b> {e(title_of(question_keys[q]))}<br><span class=note>"
+        f"{e(_first_words(prompt_of(question_keys[q])))}</span></td>"
+        f"<td>{by_question[q]['wrong']}</td><td>{by_question[q]['unanswered']}</td>"
+        f"<td>{counted[q] - by_question[q]['correct'] - by_question[q]['wrong'] - by_question[q]['unanswered']}</td>"
+        "<td>" + "; ".join(f"<code>{e(a[:60])}</code> ({n})" for a, n in wrong_answers[q].most_common(3))
         + "</td></tr>" for q in worst)
     figures = "\n".join(f.to_html(full_html=False, include_plotlyjs=False, div_id=f"casekit-summary-{i}")
                         for i, f in enumerate([scores, bars]))
-    students = len({row.student for row in rows})
+    students = sorted({row.student for row in rows})
+    exercises = sorted({row.exercise for row in rows if row.exercise in keys})
+    links = "\n".join(
+        f"<tr><td>{e(student)}</td>" + "".join(
+            f'<td><a href="feedback/{quote(folder_name(student))}/{e(exercise)}.html">'
+            f"{totals.get((student, exercise), 0):g}</a></td>" for exercise in exercises) + "</tr>"
+        for student in students)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Class summary</title>
 <script src="{plotly_src}"></script>
-<style>body{{font-family:system-ui,sans-serif;max-width:64em;margin:2em auto;padding:0 1em}}
-table{{border-collapse:collapse;width:100%}}td,th{{border-bottom:1px solid #ddd;padding:.4em;text-align:left}}</style>
+<style>{STYLE}</style>
 </head><body>{_warning(warning)}<h1>Class summary</h1>
-<p>{students} students, {len({(r.student, r.exercise) for r in rows})} student-exercises,
+<p>{len(students)} students, {len({(r.student, r.exercise) for r in rows})} student-exercises,
 {len(rows)} graded answers.</p>
 {figures}
-<h2>Most often not right, with the most common wrong answers</h2>
-<p>For the next lesson: the questions most students missed, and what they answered instead (canonical form).</p>
-<table><thead><tr><th>Question</th><th>Not right</th><th>Most common wrong answers (count)</th></tr></thead>
+<h2>Most often not right</h2>
+<p>For the next lesson: the questions most students missed, and what they answered instead (canonical form).
+"Other" counts errors, timeouts, notebooks that could not be graded and notebooks not handed in.</p>
+<table><thead><tr><th>Question</th><th>Wrong</th><th>Not answered</th><th>Other</th>
+<th>Most common wrong answers (count)</th></tr></thead>
 <tbody>
 {table}
 </tbody></table>
+{_written_html(written, keys)}
+<h2>Every student's feedback</h2>
+<p>Auto-checked points per exercise; each links to the student's feedback page.</p>
+<table><thead><tr><th>Student</th>{"".join(f"<th>{e(x)}</th>" for x in exercises)}</tr></thead>
+<tbody>
+{links}
+</tbody></table>
 </body></html>
 """
+
+
+def _written_html(written, keys) -> str:
+    """The written work's section of the summary: responses scored per question, and the sheets' problems."""
+    if written is None or not written.counts:
+        return ""
+    items = "".join(
+        f'<li><a href="responses/{e(qid.split(".")[0])}/{quote(qid)}.html">{e(qid)}</a>: {done} of {n} scored '
+        f"(sheet <code>manual/{e(qid.split('.')[0])}.csv</code>)</li>"
+        for qid, (done, n) in sorted(written.counts.items()))
+    problems = "".join(f"<li>{e(p)}</li>" for p in written.problems)
+    return ("<h2>Written work</h2><ul>" + items + "</ul>"
+            + (f"<p><b>Rows of the scoring sheets that were not used</b> (fix them in the sheet; nothing was "
+               f"changed):</p><ul>{problems}</ul>" if problems else ""))
+
+
+def _first_words(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + " …"
 
 
 def _warning(text: str) -> str:
     style = f"border:3px solid {palette.VERMILLION};padding:.6em;font-weight:bold"
-    return (f'<p role="alert" style="{style}">{_e(text)}</p>'
+    return (f'<p role="alert" style="{style}">{e(text)}</p>'
             if text else "")
 
 
-def _e(text) -> str:
+def e(text) -> str:
+    """Return ``text`` escaped for HTML, quotes included."""
     return html.escape(str(text), quote=True)
+

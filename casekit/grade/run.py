@@ -46,29 +46,30 @@ def graded_notebook(released, student, token: str):
     """Return the notebook to run: the released exercise with the student's answers and extra cells put in."""
     import nbformat
 
-    questions = [c.metadata["casekit"]["question"] for c in released.cells
-                 if c.cell_type == "code" and "question" in c.metadata.get("casekit", {})]
+    from casekit import questions as rules
+
+    questions = rules.answer_cells(released)
     student = _plain_cells(student)
     released_ids = {c.get("id") for c in released.cells}
     answers, extras, pending, notes = {}, {}, [], []
     for cell in student.cells:
-        qid = cell.metadata.get("casekit", {}).get("question")
-        if qid in questions and cell.cell_type == "code":
+        qid = rules.answer_question(cell)
+        if qid in questions:
             if qid in answers:
                 notes.append(f"the answer cell of {qid} appears more than once; the last one was graded")
             answers[qid] = cell
             extras.setdefault(qid, []).extend(pending)
             pending = []
-        elif cell.cell_type == "code" and cell.get("id") not in released_ids and not _is_check(cell):
+        elif cell.cell_type == "code" and cell.get("id") not in released_ids and not rules.is_generated(cell):
             pending.append(cell)
     graded = copy.deepcopy(released)
     cells = []
     for cell in graded.cells:
         if cell.cell_type != "code":
             continue
-        if _is_check(cell):
+        if rules.is_generated(cell):
             continue
-        qid = cell.metadata.get("casekit", {}).get("question")
+        qid = rules.answer_question(cell)
         if qid is None:
             cells.append(_fresh(cell.source))
             continue
@@ -120,12 +121,6 @@ def _plain_cells(student):
         cells.append(cell)
     student.cells = cells
     return student
-
-
-def _is_check(cell) -> bool:
-    """Return True for a check cell (nbgrader's graded cell) or the ``check.progress()`` cell: never run here."""
-    return cell.cell_type == "code" and (bool(cell.metadata.get("nbgrader", {}).get("grade"))
-                                         or "check.progress()" in cell.source)
 
 
 def _fresh(source: str, role: str = ""):
@@ -225,9 +220,9 @@ def _problem_of(result) -> tuple[str, str] | None:
 
 
 async def run_all(todo: list, released: dict, keys: dict, limits: Limits, jobs: int, progress,
-                  sandboxed: bool = True) -> list[tuple[list, list[str], dict]]:
-    """Run the submissions in ``todo``, ``jobs`` at a time, then score them; return (rows, notes, wrong answers)
-    for each, in order.
+                  sandboxed: bool = True) -> list:
+    """Run the submissions in ``todo``, ``jobs`` at a time, then score them; return a ``score.Graded`` for each,
+    in order.
 
     Each running submission has a slot of its own (0 to jobs-1), which gives its sandbox its own uid.
     """
@@ -251,41 +246,47 @@ async def run_all(todo: list, released: dict, keys: dict, limits: Limits, jobs: 
     return score_all(todo, await asyncio.gather(*(one(sub) for sub in todo)), keys)
 
 
-def score_all(todo: list, results: list, keys: dict) -> list[tuple[list, list[str], dict]]:
-    """Turn each run's outcome into (rows, notes, wrong answers); a run that could not start already has rows."""
+def score_all(todo: list, results: list, keys: dict) -> list:
+    """Turn each run's (outcome, responses) into a ``score.Graded``; a run that could not start already has rows."""
     from casekit.grade import plan, score
 
     scored = []
-    for sub, outcome in zip(todo, results):
+    for sub, (outcome, written) in zip(todo, results):
         key = keys[sub.exercise]
         if isinstance(outcome, list):
-            scored.append((outcome, sub.notes, {}))
+            scored.append(score.Graded(outcome, sub.notes, responses=written))
             continue
         try:
-            rows, wrongs = score.rows_of(sub.student, sub.exercise, key, outcome)
-            scored.append((rows, sub.notes + outcome.notes, wrongs))
+            rows, given = score.rows_of(sub.student, sub.exercise, key, outcome)
+            scored.append(score.Graded(rows, sub.notes + outcome.notes, given, written))
         except Exception as err:  # noqa: BLE001 - a value no check foresaw costs only this submission's rows
             message = f"this notebook could not be scored ({type(err).__name__}); ask your instructor"
-            scored.append((plan.rows_all(sub.student, key, "error", message), sub.notes, {}))
+            scored.append(score.Graded(plan.rows_all(sub.student, key, "error", message), sub.notes,
+                                       responses=written))
     return scored
 
 
 async def run_submission(sub, released_nb, key: dict, limits: Limits, slot: int = 0, sandboxed: bool = True):
-    """Run one submission; return its ``Outcome``, or its rows when it cannot run. Never raises.
+    """Run one submission; return (its ``Outcome``, or its rows when it cannot run; what it wrote). Never raises.
 
+    What the student wrote (``responses.extract``) is read from the notebook in this process, before it runs.
     Scoring waits until every kernel has finished (``score_all``), so no work of the grader's, however long a
     hostile value makes it, can eat into a running kernel's deadlines.
     """
-    from casekit.grade import collect, plan
+    from casekit.grade import collect, plan, responses
 
     try:
         raw, notebook = collect.load(sub, limits.notebook_mb, limits.cells)
     except collect.Changed as err:
-        return plan.rows_all(sub.student, key, "invalid", str(err))
+        return plan.rows_all(sub.student, key, "invalid", str(err)), {}
     except (OSError, MemoryError) as err:
-        return plan.rows_all(sub.student, key, "invalid", f"cannot be read again ({type(err).__name__})")
+        return plan.rows_all(sub.student, key, "invalid", f"cannot be read again ({type(err).__name__})"), {}
     try:
-        return await run(released_nb, raw, notebook, limits, slot, sandboxed)
+        written = responses.extract(released_nb, notebook)
+    except Exception:  # noqa: BLE001 - a notebook whose cells cannot be read still runs; it shows no text
+        written = {}
+    try:
+        return await run(released_nb, raw, notebook, limits, slot, sandboxed), written
     except Exception as err:  # noqa: BLE001 - whatever this notebook does, it costs only its own rows
         message = f"this notebook could not be graded ({type(err).__name__}); ask your instructor"
-        return plan.rows_all(sub.student, key, "error", message)
+        return plan.rows_all(sub.student, key, "error", message), written

@@ -7,10 +7,10 @@ hint), computed by running the solution notebook once. Comparison is between can
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from casekit import answers, build
+from casekit import answers, build, questions
 
 
 @dataclass
@@ -24,6 +24,8 @@ class QuestionKey:
     accepted: set[str]
     wrong_hints: dict[str, str]
     free: bool = False
+    prompt: str = ""  # the question as the exercise asks it (its markdown cell)
+    solution: str = ""  # the solution region: code for an auto-checked question, the model answer and rubric for a free one
 
 
 @dataclass
@@ -43,6 +45,22 @@ class Row:
                 self.status, self.message]
 
 
+@dataclass
+class Graded:
+    """Everything grading one submission gave: its rows, notes, and what the student answered."""
+
+    rows: list[Row]
+    notes: list[str] = field(default_factory=list)
+    given: dict[str, str] = field(default_factory=dict)  # question -> canonical text of the answer scored
+    responses: dict = field(default_factory=dict)  # question -> responses.Response, as written in the notebook
+
+    @property
+    def wrongs(self) -> dict[str, str]:
+        """The canonical text of each wrong answer, by question (for the summary's common wrong answers)."""
+        wrong = {r.question for r in self.rows if r.status == "wrong"}
+        return {q: text for q, text in self.given.items() if q in wrong}
+
+
 def exercise_key(solution: Path) -> dict[str, QuestionKey]:
     """Run a solution notebook once and return its questions' plain keys, by question id."""
     import nbformat
@@ -50,18 +68,30 @@ def exercise_key(solution: Path) -> dict[str, QuestionKey]:
     nb = nbformat.read(solution, as_version=4)
     values = build.record_values(nb, solution.parent, solution.name)
     key = {}
-    for q in build.questions(nb, solution.name):
+    for q in questions.read(nb, solution.name):
+        prompt, solved = _prompt(nb, q.cell), questions.region(nb.cells[q.cell].source).strip()
         if q.free:
-            key[q.id] = QuestionKey(q.id, q.spec, q.points, "", set(), {}, free=True)
+            key[q.id] = QuestionKey(q.id, q.spec, q.points, "", set(), {}, free=True, prompt=prompt, solution=solved)
             continue
-        accepted, hints = build.canonical_answers(q, values.get(q.id, {}), solution.name)
-        key[q.id] = QuestionKey(q.id, q.spec, q.points, q.hint, set(accepted), hints)
+        accepted, hints = questions.canonical_answers(q, values.get(q.id, {}), solution.name)
+        key[q.id] = QuestionKey(q.id, q.spec, q.points, q.hint, set(accepted), hints, prompt=prompt, solution=solved)
     return key
 
 
+def _prompt(nb, index: int) -> str:
+    """Return the prompt of the question whose answer cell is at ``index``: the nearest cell above that starts
+    with a question heading (``### Q2 (1 point)``), and the text cells between it and the answer cell."""
+    for at in range(index - 1, -1, -1):
+        cell = nb.cells[at]
+        if cell.cell_type == "markdown" and questions.HEADING.match(cell.source.split("\n", 1)[0]):
+            return "\n\n".join(c.source.strip() for c in nb.cells[at:index] if c.cell_type == "markdown"
+                               and not questions.question_of(c))
+    return ""
+
+
 def rows_of(student: str, exercise: str, key: dict[str, QuestionKey], outcome) -> tuple[list[Row], dict[str, str]]:
-    """Return the rows of one run submission, one per auto-checked question, and its wrong answers (canonical)."""
-    rows, wrongs = [], {}
+    """Return the rows of one run submission, one per auto-checked question, and its answers' canonical texts."""
+    rows, given = [], {}
     for qid, qkey in key.items():
         if qkey.free:
             continue
@@ -71,9 +101,9 @@ def rows_of(student: str, exercise: str, key: dict[str, QuestionKey], outcome) -
             continue
         status, points, message, canonical = score(qkey, outcome.values.get(qid))
         rows.append(Row(student, exercise, qid, points, qkey.points, status, message))
-        if status == "wrong":
-            wrongs[qid] = canonical[:200]
-    return rows, wrongs
+        if status in ("wrong", "correct"):
+            given[qid] = canonical[:200]
+    return rows, given
 
 
 def score(key: QuestionKey, reported: dict | None) -> tuple[str, float, str, str]:
@@ -83,18 +113,27 @@ def score(key: QuestionKey, reported: dict | None) -> tuple[str, float, str, str
     is this question's ``error``, never the run's.
     """
     if reported is None or reported.get("kind") == "blank":
-        return "unanswered", 0.0, "not answered", ""
+        return "unanswered", 0.0, "Not answered.", ""
     try:
         value = answers.deserialise(reported)
     except (answers.AnswerTypeError, RecursionError):
-        return "error", 0.0, "the answer's value could not be read", ""
+        return "error", 0.0, "The answer's value could not be read.", ""
     try:
         canonical = answers.normalise(key.spec, value)
     except answers.AnswerTypeError as err:
-        return "wrong", 0.0, f"not the right kind of answer: {err}", f"({answers.describe(value)})"
+        return "wrong", 0.0, f"Not the right kind of answer: {err}.", f"({answers.describe(value)})"
     except Exception as err:  # noqa: BLE001 - a value no honest answer could have (e.g. an odd table)
-        return "error", 0.0, f"the answer's value could not be read ({type(err).__name__})", ""
+        return "error", 0.0, f"The answer's value could not be read ({type(err).__name__}).", ""
     if canonical in key.accepted:
-        return "correct", key.points, "correct", canonical
+        return "correct", key.points, "Correct.", canonical
     hint = key.wrong_hints.get(canonical) or key.hint
-    return "wrong", 0.0, (f"not right. Hint: {hint}" if hint else "not right"), canonical
+    return "wrong", 0.0, (f"Not right. Hint: {_sentence(hint)}" if hint else "Not right."), canonical
+
+
+def _sentence(text: str) -> str:
+    """Return ``text`` as a sentence: a capital first letter (hints are authored in lower case after a colon).
+
+    >>> _sentence("subtract the dates."), _sentence("`events` first.")
+    ('Subtract the dates.', '`events` first.')
+    """
+    return text[:1].upper() + text[1:]

@@ -27,14 +27,15 @@ import re
 import stat
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
-from casekit.lms import naming, roster as roster_mod
+from casekit.lms import naming
+from casekit.lms import roster as roster_mod
 
 EXERCISE_ID = re.compile(r"ex\d{2}")
-EXERCISE_IN_NAME = re.compile(r"(?<![A-Za-z0-9])(ex\d{2})(?!\d)", re.I)
+EXERCISE_IN_NAME = re.compile(r"(?<![A-Za-z0-9])(ex\d{2})(?!\d)", re.IGNORECASE)
 MAX_FILE_MB = 50  # like the grader's --max-notebook-mb
 MAX_ENTRIES = 100_000
 

@@ -1,9 +1,10 @@
 """Write the grades in the import formats of Canvas and Moodle, one row per student of the roster.
 
-Each file has one column per graded exercise holding the student's **auto-checked total** for it (the
-free-response points, graded by hand, are not in it; add them in the LMS or in ``gradebook.csv``). A student who
-handed in nothing for an exercise gets an empty cell, which both LMSs read as "no grade" rather than 0; decide in
-the LMS what a missing submission is worth. A graded student who is not in the roster is left out (and named on
+Each file has one column per graded exercise holding the student's **total** for it, as ``gradebook.csv`` has
+it: the auto-checked points plus the points of the written work entered so far in the scoring sheets
+(``manual/<exercise>.csv``); grade again after scoring, and import again. A student who handed in nothing for an
+exercise gets an empty cell, which both LMSs read as "no grade" rather than 0; decide in the LMS what a missing
+submission is worth. A graded student who is not in the roster is left out (and named on
 the grader's closing lines); a roster student who handed in nothing gets a row of empty cells.
 
 **Canvas** (Grades → Import), the columns its importer expects, from ``lib/gradebook_importer.rb`` in
@@ -34,25 +35,33 @@ CANVAS_STUDENT_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Secti
 MOODLE_STUDENT_COLUMNS = ["Full name", "ID number", "Email address"]
 
 
-def totals(rows) -> dict[tuple[str, str], float | None]:
-    """Return (student, exercise) -> auto-checked points, or None when nothing of that exercise was handed in."""
+def totals(rows, keys: dict | None = None, scores: dict | None = None) -> dict[tuple[str, str], float | None]:
+    """Return (student, exercise) -> points, or None when nothing of that exercise was handed in.
+
+    The points are the auto-checked rows' plus, from ``scores`` ((student, question) -> a scored entry of the
+    scoring sheet), those of the exercise's free-response questions in ``keys``.
+    """
     points, handed = defaultdict(float), defaultdict(bool)
     for row in rows:
         points[(row.student, row.exercise)] += row.points
         handed[(row.student, row.exercise)] |= row.status != "missing"
+    for (student, exercise) in list(points):
+        for q in (keys or {}).get(exercise, {}).values():
+            entry = (scores or {}).get((student, q.id))
+            if q.free and entry is not None and entry.scored:
+                points[(student, exercise)] += entry.points
     return {key: (points[key] if handed[key] else None) for key in points}
 
 
 def exercise_columns(keys: dict, titles: dict[str, str]) -> list[tuple[str, str, float]]:
-    """Return (exercise, column header, points possible) for each graded exercise, in order."""
-    return [(e, f"Exercise {e[2:]}: {titles.get(e, e)}", sum(q.points for q in keys[e].values() if not q.free))
-            for e in sorted(keys)]
+    """Return (exercise, column header, points possible: free responses included) for each graded exercise."""
+    return [(e, f"Exercise {e[2:]}: {titles.get(e, e)}", sum(q.points for q in keys[e].values())) for e in sorted(keys)]
 
 
-def canvas_csv(rows, keys: dict, titles: dict[str, str], roster) -> str:
+def canvas_csv(rows, keys: dict, titles: dict[str, str], roster, scores: dict | None = None) -> str:
     """Return the Canvas gradebook import file."""
     columns = exercise_columns(keys, titles)
-    got = totals(rows)
+    got = totals(rows, keys, scores)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CANVAS_STUDENT_COLUMNS + [header for _, header, _ in columns])
@@ -64,10 +73,10 @@ def canvas_csv(rows, keys: dict, titles: dict[str, str], roster) -> str:
     return out.getvalue()
 
 
-def moodle_csv(rows, keys: dict, titles: dict[str, str], roster) -> str:
+def moodle_csv(rows, keys: dict, titles: dict[str, str], roster, scores: dict | None = None) -> str:
     """Return the Moodle grade import file."""
     columns = exercise_columns(keys, titles)
-    got = totals(rows)
+    got = totals(rows, keys, scores)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(MOODLE_STUDENT_COLUMNS + [header for _, header, _ in columns])

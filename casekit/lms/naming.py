@@ -37,8 +37,8 @@ from dataclasses import dataclass
 LMS_NAMES = ("canvas", "moodle")
 
 _CANVAS = re.compile(r"^(?P<name>.*?)(?:_(?P<late>late|LATE))?_(?P<user>\d+|anon_[A-Za-z0-9]+)_(?P<file>\d+)_"
-                     r"(?P<filename>.+)$", re.S)
-_MOODLE = re.compile(r"^(?P<name>.+)_(?P<user>\d+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<filename>.*)$", re.S)
+                     r"(?P<filename>.+)$", re.DOTALL)
+_MOODLE = re.compile(r"^(?P<name>.+)_(?P<user>\d+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<filename>.*)$", re.DOTALL)
 
 
 @dataclass(frozen=True)
