@@ -173,7 +173,8 @@ def _layout(labels: list[str], shapes: list[dict], notes: list[dict]) -> dict[st
     return {
         **LAYOUT,
         "title": HEADING,
-        "xaxis": {"range": [YEARS[0] - 0.5, YEARS[1] + 0.5], "tick0": 1950, "dtick": 20, "tickangle": 0, "ticks": "outside",
+        "xaxis": {"range": [YEARS[0] - 0.5, YEARS[1] + 0.5], "tick0": 1950, "dtick": 20, "tickangle": 0,
+                  "ticks": "outside",
                   "showgrid": False, "fixedrange": True},
         "yaxis": {"range": [len(labels) - 0.5, -0.5], "tickmode": "array", "tickvals": list(range(len(labels))),
                   "ticktext": labels, "fixedrange": True, "showgrid": False, "zeroline": False},
