@@ -61,7 +61,9 @@ def _date_format(column):
     """Return a formatter for a date column: the day alone, or day and time where a time is recorded."""
     with_time = bool((column.dropna().dt.normalize() != column.dropna()).any())
     pattern = "%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d"
-    return lambda value: "" if value is None or value != value else value.strftime(pattern)
+    import pandas as pd
+
+    return lambda value: "" if pd.isna(value) else value.strftime(pattern)
 
 
 def use() -> None:

@@ -6,9 +6,9 @@ import re
 from pathlib import Path
 
 import pytest
+from minidata import MINI_ROWS, rehash, write_table
 
 from casekit import data, source
-from minidata import MINI_ROWS, rehash, write_table
 
 MARK = re.compile(r'data-ann="([^"]+)"')
 

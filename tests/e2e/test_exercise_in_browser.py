@@ -35,6 +35,14 @@ def test_right_and_wrong_answers_get_their_verdicts(page, lab):
     wrong = answer(page, "Q1 (1 point)", "answer = 19")
     assert "ex02.q1: not yet. Hint: You counted from 5 February" in wrong
     screenshot(page, "exercise-wrong-answer")
+    page.set_viewport_size({"width": 800, "height": 1000})
+    page.wait_for_timeout(500)
+    hint = page.locator(".jp-OutputArea-output", has_text="You counted from 5 February").first
+    hint.scroll_into_view_if_needed()
+    screenshot(page, "exercise-wrong-answer-800", hint)
+    # The hint wraps between words, at any width.
+    assert hint.locator("pre").evaluate("p => getComputedStyle(p).wordBreak") != "break-all"
+    page.set_viewport_size({"width": 1400, "height": 1000})
     right = answer(page, "Q1 (1 point)", 'answer = (pd.Timestamp("2022-02-24") - pd.Timestamp("2022-02-04")).days')
     assert "ex02.q1: correct." in right
     screenshot(page, "exercise-right-answer")

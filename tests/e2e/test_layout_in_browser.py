@@ -7,10 +7,10 @@ Every lesson and every exercise is run in JupyterLab (started by ``make lab``), 
 from __future__ import annotations
 
 import pytest
-
-from casekit.lessons import LESSONS
 from browser import RESULTS, open_notebook
 from layout import NOTEBOOK, problems
+
+from casekit.lessons import LESSONS
 
 NOTEBOOKS = [f"notebooks/{lesson.file}" for lesson in LESSONS] + \
     [f"exercises/{lesson.exercise}.ipynb" for lesson in LESSONS if lesson.exercise]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from browser import open_notebook, screenshot
+from layout import problems
 
 from casekit import data, source, timeline
 from casekit.lessons import LESSONS
-from browser import open_notebook, screenshot
-from layout import problems
 
 BROKEN = ["Error displaying widget", "Failed to load model class", "Traceback (most recent call last)",
           "Loading widget..."]
