@@ -54,6 +54,25 @@ def _previous_cell_failed() -> bool:
     return shell is not None and getattr(shell, "last_execution_succeeded", True) is False
 
 
+# JupyterLab sets printed output with ``word-break: break-all``, so a hint wraps in the middle of a word ("5t|h").
+# An exercise's first cell (``Checker(...)``) adds this rule to the page while the notebook is open: printed lines
+# wrap between words, and only a word longer than the whole line is broken.
+WRAP_BETWEEN_WORDS = ("<style>.jp-Notebook .jp-OutputArea-output pre { word-break: normal; "
+                      "overflow-wrap: anywhere; }</style>")
+
+
+def _wrap_between_words() -> None:
+    """In JupyterLab (an IPython kernel), make printed lines wrap between words; elsewhere, do nothing."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import HTML, display
+    except ImportError:  # pragma: no cover - IPython comes with the kit's dependencies
+        return
+    shell = get_ipython()
+    if shell is not None and type(shell).__name__ == "ZMQInteractiveShell":
+        display(HTML(WRAP_BETWEEN_WORDS))
+
+
 class UnknownExercise(LookupError):
     """No key exists for this exercise: the exercise name is wrong, or the exercises were not built."""
 
@@ -100,6 +119,7 @@ class Checker:
         except UnknownExercise as err:  # reported at each check, so the notebook still runs
             self.key, self.missing = None, str(err)
         self.status: dict[str, str] = {}
+        _wrap_between_words()
 
     def __call__(self, question: str, value) -> None:
         """Print one verdict line for ``value`` as the answer to ``question`` (under nbgrader, raise if not right)."""

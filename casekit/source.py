@@ -207,8 +207,9 @@ def reader():
                             layout=widgets.Layout(width="220px"))
     search = widgets.Text(placeholder="search the article", description="Search",
                           continuous_update=False, layout=widgets.Layout(width="300px"))
-    view = ArticleView(html=render_html())
-    panel = widgets.HTML(note_html(""), layout=widgets.Layout(width="32%", min_width="240px"))
+    # Side by side where there is room; on a narrow page the note panel moves under the article.
+    view = ArticleView(html=render_html(), layout=widgets.Layout(flex="3 1 420px", min_width="0"))
+    panel = widgets.HTML(note_html(""), layout=widgets.Layout(flex="1 1 240px", min_width="0"))
     status = widgets.HTML()
 
     def refresh(_change=None):
@@ -232,7 +233,7 @@ def reader():
     box = widgets.VBox([
         widgets.HBox(list(toggles.values()), layout=widgets.Layout(flex_flow="row wrap")),
         widgets.HBox([jump, search, status], layout=widgets.Layout(flex_flow="row wrap", align_items="center")),
-        widgets.HBox([view, panel]),
+        widgets.HBox([view, panel], layout=widgets.Layout(flex_flow="row wrap")),
     ])
     box.add_class("ck-reader-widget")
     box.view, box.panel, box.toggles, box.jump, box.search = view, panel, toggles, jump, search

@@ -88,6 +88,8 @@ _SCRIPT = r"""
     if (!output) continue;
     const room = box(output);
     const r = box(el);
+    if (el.scrollWidth > el.clientWidth + 2 && getComputedStyle(el).overflowX !== "auto")
+      out.push(`${cell(el)}: ${el.className.split(" ")[0]} ${name(el).slice(0, 30)} holds ${el.scrollWidth} px of content in ${el.clientWidth} px`);
     if (r.right > room.right + SLACK)
       out.push(`${cell(el)}: ${el.className.split(" ")[0]} ${name(el).slice(0, 30)} runs ${Math.round(r.right - room.right)} px past the output's right edge`);
     for (const child of el.querySelectorAll(".widget-hbox, .widget-vbox, .widget-box"))
