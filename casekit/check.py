@@ -65,12 +65,12 @@ def _wrap_between_words() -> None:
     """In JupyterLab (an IPython kernel), make printed lines wrap between words; elsewhere, do nothing."""
     try:
         from IPython import get_ipython
-        from IPython.display import HTML, display
+        from IPython.display import display
     except ImportError:  # pragma: no cover - IPython comes with the kit's dependencies
         return
     shell = get_ipython()
     if shell is not None and type(shell).__name__ == "ZMQInteractiveShell":
-        display(HTML(WRAP_BETWEEN_WORDS))
+        display({"text/html": WRAP_BETWEEN_WORDS, "text/plain": ""}, raw=True)  # nothing to read in plain text
 
 
 class UnknownExercise(LookupError):
