@@ -63,7 +63,7 @@ def explorer_updates(runs: int) -> dict[str, float]:
 
     box = timeline.explorer()
     controls = box.controls
-    actors = [v for _, v in controls["actors"].options if v is not None][:2] + [None]
+    actors = [value for _, value in controls["actors"].options][:3]  # "" (every actor) and two actors
     changes = {
         "years slider": lambda i: setattr(controls["years"], "value", (1949 + i % 40, 2023)),
         "preset buttons": lambda i: setattr(controls["preset"], "value", ("2022", "1949-2023")[i % 2]),
@@ -73,7 +73,7 @@ def explorer_updates(runs: int) -> dict[str, float]:
     result = {}
     for name, change in changes.items():
         counter = iter(range(10**6))
-        result[name] = median_time(lambda: change(next(counter)), runs)
+        result[name] = median_time(lambda change=change, counter=counter: change(next(counter)), runs)
     return result
 
 
@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name:<24} {size:8,d} bytes  {', '.join(mimetypes)}")
 
     if not args.no_kernel:
-        print("\nNotebook output of fig.show() in a real kernel (nbclient)")
+        print("\nNotebook output of fig.show() in a real kernel (casekit.runner)")
         for name, (size, mimetypes, embeds) in kernel_outputs().items():
             failed |= embeds
             print(f"  {name:<24} {size:8,d} bytes  {', '.join(mimetypes) or 'no output'}  "

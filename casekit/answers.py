@@ -123,25 +123,25 @@ def _date(spec, value) -> str:
     raise AnswerTypeError(f"expected a date, like '2022-02-04', but got {describe(value)}")
 
 
-def _text(spec, value) -> str:
+def _text(_spec, value) -> str:
     if type(value) is not str:
         raise AnswerTypeError(f"expected text in quotation marks, like 'Aspen', but got {describe(value)}")
     return _words(value)
 
 
-def _quote(spec, value) -> str:
+def _quote(_spec, value) -> str:
     if type(value) is not str:
         raise AnswerTypeError(f"expected words copied from the source, in quotation marks, but got {describe(value)}")
     text = _stream_safe(value).translate(_QUOTES).strip().strip("\"' .,;:!?").strip()
     return " ".join(text.split()).casefold()
 
 
-def _set(spec, value) -> str:
+def _set(_spec, value) -> str:
     items = _items(value, "a list of answers, like ['a', 'c']", ordered=False)
     return "|".join(sorted(set(items)))
 
 
-def _ordering(spec, value) -> str:
+def _ordering(_spec, value) -> str:
     return "|".join(_items(value, "a list in order, like ['b', 'a', 'c']", ordered=True))
 
 

@@ -124,15 +124,18 @@ class Checker:
         done = [q for q in questions if self.status.get(q) == "correct"]
         points = sum(questions[q]["points"] for q in done)
         total = sum(entry["points"] for entry in questions.values())
-        print(f"Progress on {self.exercise}: {len(done)} of {len(questions)} questions correct "
-              f"({points:g} of {total:g} points).")
+        if not questions:
+            print(f"{self.exercise} has no auto-checked questions.")
+        else:
+            print(f"Progress on {self.exercise}: {len(done)} of {len(questions)} questions correct "
+                  f"({points:g} of {total:g} points).")
         unanswered = [q for q in questions if self.status.get(q, "unanswered") == "unanswered"]
         wrong = [q for q in questions if self.status.get(q) == "wrong"]
         if unanswered:
             print("Not answered yet: " + ", ".join(unanswered) + ".")
         if wrong:
             print("Not yet right: " + ", ".join(wrong) + ".")
-        if not unanswered and not wrong:
+        if questions and not unanswered and not wrong:
             print("Every auto-checked question is right.")
         free = self.key.get("free_response", [])
         if free:

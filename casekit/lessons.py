@@ -45,7 +45,7 @@ LESSONS = [
            "the machine-translation errors, and how to check a claim against primary sources",
            "ex05_translation_and_fact_checking"),
     Lesson("06_synthesis", "Synthesis: are China and Russia allies?",
-           "an evidence-based argument, with a rubric"),
+           "an evidence-based argument, with a rubric", "ex06_synthesis"),
 ]
 
 

@@ -55,8 +55,8 @@ def run(nb, folder: Path, env: dict[str, str] | None = None, name: str = "notebo
 
     started: dict[str, int] = {}
 
-    def on_cell_start(cell, cell_index) -> None:
-        """Remember the cell running now, to name it if it fails."""
+    def on_cell_start(cell_index, **_) -> None:
+        """Remember the cell running now, to name it if it fails (nbclient passes the cell too)."""
         started["index"] = cell_index
 
     client = NotebookClient(nb, timeout=timeout, kernel_name=KERNEL, record_timing=False,

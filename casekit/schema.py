@@ -164,7 +164,8 @@ class Resource:
 
 
 @lru_cache(maxsize=8)
-def _read_descriptor(path: Path, mtime: float) -> dict[str, Any]:
+def _read_descriptor(path: Path, _mtime: float) -> dict[str, Any]:
+    """Return the descriptor at ``path``, parsed once per modification time (``_mtime`` is part of the cache key)."""
     try:
         descriptor = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as err:

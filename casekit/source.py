@@ -23,6 +23,7 @@ for a panel beside another instrument, such as the timelines' explorer.
 from __future__ import annotations
 
 import html as _html
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,11 +92,10 @@ def render_html(kinds=None, search: str = "", paragraph: int | None = None, sele
     ``paragraph`` shows that paragraph only; ``selected`` outlines the annotation with that id.
     """
     annotations = visible_annotations(kinds)
-    sources = _sources()
     text = data.article_text()
     parts = [_style(), '<div class="ck-reader">', _legend(annotations)]
     if text is None:
-        parts.append(_excerpts_html(annotations, sources, search, paragraph, selected))
+        parts.append(_excerpts_html(annotations, search, paragraph, selected))
     else:
         placed, failed = place(text, annotations)
         if failed:
@@ -106,7 +106,7 @@ def render_html(kinds=None, search: str = "", paragraph: int | None = None, sele
         for number in numbers:
             start, end = spans[number - 1]
             inside = [p for p in placed if p.paragraph == number]
-            parts.append(_paragraph_html(text, number, start, end, inside, sources, search, selected))
+            parts.append(_paragraph_html(text, number, start, end, inside, search, selected))
     parts.append("</div>")
     return "\n".join(parts)
 
@@ -216,7 +216,7 @@ def reader():
 
 # --- pieces ------------------------------------------------------------------------------------------------------
 
-def _paragraph_html(text, number, start, end, inside, sources, search, selected) -> str:
+def _paragraph_html(text, number, start, end, inside, search, selected) -> str:
     """Return one paragraph with its highlights nested, its search hits marked, and its notes listed under it."""
     body = text[start:end]
     role = _role(number, body)
@@ -241,7 +241,7 @@ def _paragraph_html(text, number, start, end, inside, sources, search, selected)
             f'<{tag} class="ck-text">{"".join(out)}</{tag}>{notes_html}</div>')
 
 
-def _excerpts_html(annotations, sources, search, paragraph, selected) -> str:
+def _excerpts_html(annotations, search, paragraph, selected) -> str:
     """Return the annotated passages alone, for excerpt mode: paragraph, quote with its context, note."""
     out = ['<p class="ck-warning">Excerpt mode: this copy of the kit does not include the article\'s full text. '
            "Each note is shown with the short passage it is about.</p>"]
@@ -361,7 +361,7 @@ def _plain(row: dict) -> dict:
     for key, value in row.items():
         if isinstance(value, list):
             clean[key] = value
-        elif value is None or value is pd.NA or (isinstance(value, float) and value != value) or value is pd.NaT:
+        elif value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
             clean[key] = None
         elif isinstance(value, pd.Timestamp):
             clean[key] = value.to_pydatetime()

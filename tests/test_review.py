@@ -48,15 +48,20 @@ def run(submissions: Path, out: Path, **options) -> list[str]:
 # --- the rubric, read from the solutions ----------------------------------------------------------------------
 
 def test_rubrics_are_read_from_every_free_response_question():
+    from types import SimpleNamespace
+
     from casekit import build, questions
+    from casekit.grade import score
 
     for path in build.solution_notebooks():
         nb = nbformat.read(path, as_version=4)
         for q in questions.read(nb, path.name):
             if q.free:
-                parsed = rubric.parse(questions.region(nb.cells[q.cell].source))
+                key = SimpleNamespace(solution=questions.region(nb.cells[q.cell].source), points=q.points,
+                                      prompt=score._prompt(nb, q.cell))
+                parsed = written.rubric_of(key)
                 assert parsed.max_points == q.points, (q.id, parsed.max_points)
-                assert all(c.text for c in parsed.criteria)
+                assert all(c.text for c in parsed.criteria) and parsed.criteria[0].id in ("c1", "claim")
     guide = (KIT / "solutions" / "README.md").read_text(encoding="utf-8")
     table = guide[guide.index("| Criterion |"):]
     synthesis = rubric.parse("**Rubric**\n" + table[:table.index("\n\n")])
@@ -331,3 +336,51 @@ def test_scorer_parts_and_second_sample(scored_class):
     assert report.frame().loc["c1", "pairs"] == expected
     widget = second.widget
     assert "second scorer" in second._status.value and "<script>window" not in second._text.value
+
+
+# --- the synthesis, exercise ex06 ---------------------------------------------------------------------------------
+
+def _rubric_table(text: str) -> str:
+    start = text.index("| Criterion |")
+    end = text.find("\n\n", start)
+    return text[start:end if end >= 0 else None].split("\n### END SOLUTION")[0].strip()
+
+
+def test_the_synthesis_rubric_is_the_same_in_the_guide_the_lesson_and_the_exercise():
+    lesson = nbformat.read(KIT / "notebooks" / "06_synthesis.ipynb", as_version=4)
+    solution = nbformat.read(KIT / "solutions" / "ex06_synthesis.ipynb", as_version=4)
+    exercise = nbformat.read(KIT / "exercises" / "ex06_synthesis.ipynb", as_version=4)
+    tables = {"guide": _rubric_table((KIT / "solutions" / "README.md").read_text(encoding="utf-8")),
+              "lesson": _rubric_table(next(c.source for c in lesson.cells if "| Criterion |" in c.source)),
+              "prompt": _rubric_table(next(c.source for c in exercise.cells if c.source.startswith("### Q1")))}
+    assert len(set(tables.values())) == 1, {k: v[:80] for k, v in tables.items()}
+    model = next(c.source for c in solution.cells if c.metadata.get("casekit", {}).get("question") == "ex06.q1")
+    assert "| Criterion |" not in model, "the grader reads the rubric from the prompt: one copy in the exercise"
+    assert not any(c.source.strip() == "_Write your argument here._" for c in lesson.cells), \
+        "the paragraph is written in ex06 only"
+    assert "../exercises/ex06_synthesis.ipynb" in "".join(c.source for c in lesson.cells)
+
+
+def test_the_synthesis_is_graded_like_the_other_exercises(tmp_path):
+    exercise = nbformat.read(KIT / "exercises" / "ex06_synthesis.ipynb", as_version=4)
+    paragraph = "China and Russia are not allies in the sense of a promise to fight for each other. <script>x</script>"
+    for cell in exercise.cells:
+        if cell.metadata.get("casekit", {}).get("question") == "ex06.q1":
+            cell.source = paragraph
+    (tmp_path / "class" / "ann").mkdir(parents=True)
+    nbformat.write(exercise, tmp_path / "class" / "ann" / "ex06_synthesis.ipynb")
+    out = tmp_path / "results"
+    grade.grade(tmp_path / "class", out, jobs=1, limits=LIMITS, progress=lambda m: None, exercises=["ex06"])
+    scorer = review.scorer(out, exercise="ex06", question="ex06.q1")
+    assert [c.id for c in scorer.rubric.criteria] == ["claim", "evidence", "counter-evidence", "sourcing"]
+    assert scorer.responses[0]["text"] == paragraph
+    for criterion, level in (("claim", 4), ("evidence", 3), ("counter-evidence", 2), ("sourcing", 3)):
+        scorer.choose(criterion, level)
+    grade.grade(tmp_path / "class", out, jobs=1, limits=LIMITS, progress=lambda m: None, exercises=["ex06"])
+    book = next(csv.DictReader((out / "gradebook.csv").open(encoding="utf-8")))
+    assert book["ex06.q1 free response (16, scored by hand)"] == "12" and book["ex06 total (16)"] == "12"
+    feedback = (out / "feedback" / "ann" / "ex06.html").read_text(encoding="utf-8")
+    assert "12 / 16</b>" in feedback and "Counter-evidence and qualification</b>: 2 · Developing of 4" in feedback
+    assert "&lt;script&gt;x&lt;/script&gt;" in feedback and "<script>x" not in feedback
+    summary = (out / "summary.html").read_text(encoding="utf-8")
+    assert 'href="feedback/ann/ex06.html">feedback</a>' in summary and "ex06.q1</a>: 1 of 1 scored" in summary

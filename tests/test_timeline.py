@@ -151,8 +151,8 @@ def test_hover_gives_date_at_its_precision_title_description_and_publishers(case
         trace, index = find(fig, event["id"])
         hover = flat(trace.hovertext[index])
         assert event["title"] in hover and event["description"] in hover
-        for source in event["source_ids"].split(";"):
-            assert PUBLISHERS[source] in hover
+        for source_id in event["source_ids"].split(";"):
+            assert PUBLISHERS[source_id] in hover
         if event["id"] in written:
             assert written[event["id"]] in hover
     trace, index = find(fig, "e_aspen")

@@ -101,7 +101,8 @@ def write_all(out: Path, graded_of: dict, keys: dict[str, dict[str, QuestionKey]
     scores = written.scores if written is not None else {}
     rows = [row for k in sorted(graded_of) for row in graded_of[k].rows]
     write_atomic(out / "grades.csv", grades_csv(rows))
-    write_atomic(out / "gradebook.csv", gradebook_csv(rows, keys, scores))
+    pairs = {k for k in graded_of if k[1] in keys}
+    write_atomic(out / "gradebook.csv", gradebook_csv(rows, keys, scores, pairs))
     for (student, exercise), graded in sorted(graded_of.items()):
         if exercise not in keys:
             continue
@@ -115,7 +116,8 @@ def write_all(out: Path, graded_of: dict, keys: dict[str, dict[str, QuestionKey]
     for graded in graded_of.values():
         for qid, answer in graded.wrongs.items():
             wrong_answers[qid][answer] += 1
-    write_atomic(out / "summary.html", summary_html(rows, wrong_answers, keys, "plotly.min.js", warning, written))
+    write_atomic(out / "summary.html", summary_html(rows, wrong_answers, keys, "plotly.min.js", warning, written,
+                                                      pairs))
 
 
 def grades_csv(rows: list[Row]) -> str:
@@ -127,13 +129,16 @@ def grades_csv(rows: list[Row]) -> str:
     return out.getvalue()
 
 
-def gradebook_csv(rows: list[Row], keys: dict[str, dict[str, QuestionKey]], scores: dict | None = None) -> str:
+def gradebook_csv(rows: list[Row], keys: dict[str, dict[str, QuestionKey]], scores: dict | None = None,
+                  pairs: set | None = None) -> str:
     """Return gradebook.csv: one row per student, a column per question, totals per exercise and in all.
 
     A free-response question's column holds the points entered in the scoring sheet, blank until scored.
+    ``pairs`` (student, exercise) adds the students and exercises that have no auto-checked rows (ex06).
     """
     scores = scores or {}
-    exercises = sorted({row.exercise for row in rows if row.exercise in keys})
+    pairs = pairs or set()
+    exercises = sorted({row.exercise for row in rows if row.exercise in keys} | {e for _, e in pairs})
     header = ["student"]
     for exercise in exercises:
         auto = [q for q in keys[exercise].values() if not q.free]
@@ -144,6 +149,8 @@ def gradebook_csv(rows: list[Row], keys: dict[str, dict[str, QuestionKey]], scor
         header.append(f"{exercise} total ({sum(q.points for q in auto) + sum(q.points for q in free):g})")
     header += ["auto total", "total", "free responses not scored yet"]
     points = defaultdict(dict)
+    for student, _ in pairs:
+        points[student]
     for row in rows:
         points[row.student][row.question] = row.points
     out = io.StringIO()
@@ -315,7 +322,7 @@ def _levels_html(entry, rubric) -> str:
 
 
 def summary_html(rows: list[Row], wrong_answers: dict[str, Counter], keys: dict[str, dict[str, QuestionKey]],
-                 plotly_src: str, warning: str = "", written=None) -> str:
+                 plotly_src: str, warning: str = "", written=None, pairs: set | None = None) -> str:
     """Return the class summary: score distribution, percent correct per question, what went wrong, links to
     every feedback page and the written work's progress."""
     import plotly.graph_objects as go
@@ -359,12 +366,14 @@ def summary_html(rows: list[Row], wrong_answers: dict[str, Counter], keys: dict[
         + "</td></tr>" for q in worst)
     figures = "\n".join(f.to_html(full_html=False, include_plotlyjs=False, div_id=f"casekit-summary-{i}")
                         for i, f in enumerate([scores, bars]))
-    students = sorted({row.student for row in rows})
-    exercises = sorted({row.exercise for row in rows if row.exercise in keys})
+    pairs = pairs or set()
+    students = sorted({row.student for row in rows} | {s for s, _ in pairs})
+    exercises = sorted({row.exercise for row in rows if row.exercise in keys} | {e for _, e in pairs})
     links = "\n".join(
         f"<tr><td>{e(student)}</td>" + "".join(
             f'<td><a href="feedback/{quote(folder_name(student))}/{e(exercise)}.html">'
-            f"{totals.get((student, exercise), 0):g}</a></td>" for exercise in exercises) + "</tr>"
+            f"{_points_or_page(totals, student, exercise, keys)}</a></td>" if (student, exercise) in totals
+            or (student, exercise) in pairs else "<td></td>" for exercise in exercises) + "</tr>"
         for student in students)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Class summary</title>
@@ -391,6 +400,13 @@ def summary_html(rows: list[Row], wrong_answers: dict[str, Counter], keys: dict[
 </tbody></table>
 </body></html>
 """
+
+
+def _points_or_page(totals: dict, student: str, exercise: str, keys: dict) -> str:
+    """A link's text in the summary's table: the auto-checked points, or "feedback" for a written-only exercise."""
+    if any(not q.free for q in keys.get(exercise, {}).values()):
+        return f"{totals.get((student, exercise), 0):g}"
+    return "feedback"
 
 
 def _written_html(written, keys) -> str:

@@ -4,7 +4,7 @@ Two forms are understood, both as the solutions write them, after a line startin
 
 - a list of criteria worth points each, scored met or not (levels 0 and the criterion's points)::
 
-      **Rubric (4 points):**
+      **Rubric (N points):**
       - 1 point: takes a clear position ...
       - 1 point: sourcing: notices that ...
 

@@ -30,10 +30,14 @@ class Written:
 
 
 def rubric_of(key) -> rubric.Rubric:
-    """Return a free-response question's rubric, or one criterion of whole points when its solution has none."""
-    try:
-        return rubric.parse(key.solution)
-    except rubric.RubricError:
+    """Return a free-response question's rubric: the one written with its model answer, else a rubric table in its
+    prompt (the synthesis shows students its rubric), else one criterion of whole points."""
+    for text in (key.solution, "**Rubric**\n" + key.prompt if "| Criterion |" in key.prompt else ""):
+        try:
+            return rubric.parse(text)
+        except rubric.RubricError:
+            continue
+    else:
         top = int(key.points)
         return rubric.Rubric([rubric.Criterion("points", "Points", "the question's points",
                                                [rubric.Level(p, str(p)) for p in range(top + 1)])])
