@@ -82,12 +82,17 @@ def _grade(args: argparse.Namespace) -> int:
     try:
         grade.grade(Path(args.submissions), Path(args.out), jobs=args.jobs, limits=limits, resume=args.resume,
                     exercises=args.exercise or None, sandboxed=not args.unsafe_no_sandbox,
-                    roster=Path(args.roster) if args.roster else None, names=args.names, reveal=args.reveal)
+                    roster=Path(args.roster) if args.roster else None, names=args.names, reveal=args.reveal,
+                    dask=args.dask, warm=not args.cold_start)
     except grade.SandboxUnavailable as err:
         print(f"grade: refusing to grade without a sandbox: {err}", file=sys.stderr)
         return 2
     except (FileNotFoundError, ValueError) as err:
         print(f"grade: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # a Dask scheduler that cannot be reached
+        print(f"grade: cannot reach the Dask cluster at {args.dask}: {err}" if args.dask else f"grade: {err}",
+              file=sys.stderr)
         return 2
     return 0
 
@@ -146,6 +151,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="largest notebook file graded, in MB; a larger one is 'invalid' (default 50)")
     grader.add_argument("--max-cells", type=int, default=2000,
                         help="most cells a notebook may have; more is 'invalid' (default 2000)")
+    grader.add_argument("--dask", metavar="ADDRESS",
+                        help="run the kernels on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786); "
+                             "the key stays here (default: grade on this machine)")
+    grader.add_argument("--cold-start", action="store_true",
+                        help="start each kernel with a new Python instead of forking it from a warm template (slower)")
     grader.add_argument("--names", action="store_true",
                         help="show students' names on the responses pages (default: stable pseudonyms)")
     grader.add_argument("--reveal", action="store_true",

@@ -193,3 +193,38 @@ def test_command_line_errors_are_clear(tmp_path):
     run = subprocess.run([sys.executable, "-m", "casekit", "grade", str(tmp_path / "class"), "--out",
                           str(tmp_path / "out"), "--exercise", "ex99"], capture_output=True, text=True)
     assert run.returncode == 2 and "no released exercise ex99" in run.stderr
+
+
+def test_resume_after_an_interruption_runs_nothing_already_run(tmp_path):
+    import os
+    import re
+    import signal
+
+    import nbformat
+
+    submissions = tmp_path / "class"
+    students = [f"student{i}" for i in range(5)]
+    for i, student in enumerate(students):
+        (submissions / student).mkdir(parents=True)
+        nbformat.write(answered({"ex02.q1": f"answer = {18 + i}"}), submissions / student / "ex02.ipynb")
+    command = [sys.executable, "-m", "casekit", "grade", str(submissions), "--out", str(tmp_path / "out"),
+               "--jobs", "1", "--timeout", "20", "--resume"]
+    first = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    graded_before = []
+    progress = re.compile(r"^\[\d+/\d+\] ([^/]+)/")
+    for line in first.stderr:
+        if progress.match(line):
+            graded_before.append(progress.match(line).group(1))
+            if len(graded_before) == 2:
+                os.kill(first.pid, signal.SIGKILL)  # interrupted, as by a power cut: nothing written after this
+                break
+    first.wait()
+    first.stderr.close()
+    assert not (tmp_path / "out" / "grades.csv").exists()
+    again = subprocess.run(command, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr[-2000:]
+    graded_after = [progress.match(m).group(1) for m in again.stderr.splitlines() if progress.match(m)]
+    assert sorted(graded_before + graded_after) == students, (graded_before, graded_after)
+    rows = list(csv.DictReader((tmp_path / "out" / "grades.csv").open(encoding="utf-8")))
+    correct = {r["student"] for r in rows if r["question"] == "ex02.q1" and r["status"] == "correct"}
+    assert correct == {"student2"}  # 20 days: the answers scored from the cache are scored like the others

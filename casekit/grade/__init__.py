@@ -9,7 +9,8 @@
    cells change nothing. Each submission runs in a fresh kernel inside its own bubblewrap sandbox, which holds
    the Python environment, the ``casekit`` package, the kit's data and a copy of that one submission, and
    nothing else: no solutions, no other submission, no results, no network. A deadline per cell and per
-   notebook holds whatever the kernel does.
+   notebook holds whatever the kernel does. The kernel is forked from a warm template (``zygote``) that has
+   already imported the heavy modules, or, on a Dask cluster (``remote``), run on a worker the same way.
 3. **Collect values, not verdicts**: after each answer cell, a report cell prints the answer's *serialised
    value* behind a random token. The kernel never decides anything, so redefining ``check``, patching
    ``casekit``, forging outputs or answering with an object whose ``==`` is always true gains nothing.
@@ -29,15 +30,14 @@ always writes all its files. What the sandbox does and does not guarantee: the i
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from casekit.grade import cache, collect, plan, report, sandbox
-from casekit.grade.run import Limits, run_all
+from casekit.grade import cache, collect, plan, report, sandbox, session
+from casekit.grade.run import Limits, kernel_environment, run_all, score_all
 from casekit.grade.sandbox import SandboxUnavailable
 from casekit.grade.score import Graded, exercise_key
 
@@ -66,7 +66,7 @@ class Summary:
 def grade(submissions: Path, out: Path, jobs: int | None = None, limits: Limits | None = None,
           resume: bool = False, kit: Path | None = None, progress=None,
           exercises: list[str] | None = None, sandboxed: bool = True, roster: Path | None = None,
-          names: bool = False, reveal: bool = False) -> Summary:
+          names: bool = False, reveal: bool = False, dask: str | None = None, warm: bool = True) -> Summary:
     """Grade every submission under ``submissions`` and write the results under ``out``; return the summary.
 
     ``exercises`` (e.g. ["ex02"]) limits grading to those exercises; a notebook of another exercise then gets an
@@ -76,6 +76,9 @@ def grade(submissions: Path, out: Path, jobs: int | None = None, limits: Limits 
     ``roster`` (a ROSTER.csv, see ``casekit.lms.roster``) adds canvas_gradebook.csv and moodle_gradebook.csv.
     ``names`` shows students' names on the responses pages instead of pseudonyms; ``reveal`` (after the deadline)
     shows the accepted answers and model answers on the feedback pages.
+    ``dask`` (a scheduler's address) runs the kernels on that Dask cluster's workers (``casekit.grade.remote``);
+    ``jobs`` then defaults to the cluster's threads. Locally, kernels start warm (``casekit.grade.zygote``)
+    where the machine allows it and ``warm`` is True, and cold otherwise (the progress says so).
     """
     from casekit.review import written as written_work
     from casekit import build
@@ -83,15 +86,20 @@ def grade(submissions: Path, out: Path, jobs: int | None = None, limits: Limits 
     started = time.monotonic()
     kit = kit or build.kit_root()
     limits = limits or Limits()
-    jobs = max(1, jobs or os.cpu_count() or 1)
     progress = progress or _progress_printer()
     submissions, out = Path(submissions), Path(out)
     if out.resolve().is_relative_to(submissions.resolve()):
         raise ValueError("the results folder must not be inside the submissions folder")
-    if sandboxed:
-        sandbox.check()
-    else:
+    if not sandboxed:
         progress(UNSANDBOXED)
+    elif not dask:
+        sandbox.check()
+        problem = session.warm_problem(kernel_environment(limits)) if warm else ""
+        if not warm:
+            progress("kernels start cold, one new Python per submission (--cold-start)")
+        elif problem:
+            warm = False
+            progress(f"kernels start cold, one new Python per submission (no warm start here: {problem})")
     released = _released(kit / "exercises")
     the_roster = _roster(roster, progress)
 
@@ -111,18 +119,28 @@ def grade(submissions: Path, out: Path, jobs: int | None = None, limits: Limits 
     the_plan = plan.make(found, wanted, released, keys)
     graded_of = {k: Graded(rows, the_plan.notes_of.get(k, [])) for k, rows in the_plan.rows_of.items()}
     key_prints = {e: cache.key_print(k) for e, k in keys.items()}
-    todo = []
+    todo, pending = [], []
     for sub in the_plan.todo:
         print_ = cache.fingerprint(sub, key_prints[sub.exercise], limits, sandboxed)
         hit = cache.load(out / ".cache", sub, print_) if resume else None
-        if hit is not None:
+        if isinstance(hit, Graded):
             graded_of[(sub.student, sub.exercise)] = hit
+        elif hit is not None:  # run before an interruption, not yet scored
+            pending.append((sub, print_, hit))
         else:
             todo.append((sub, print_))
 
-    # 2-4. Rebuild and run each submission in its sandbox, collect its values, score them.
-    results = _run_coroutine(run_all([s for s, _ in todo], released, keys, limits, jobs, progress, sandboxed))
-    for (sub, print_), graded in zip(todo, results):
+    # 2-4. Rebuild and run each submission in its sandbox, collect its values, score them. What each kernel gave
+    # is kept in the cache as soon as it is in, so that --resume after an interruption runs nothing already run.
+    prints = {id(sub): print_ for sub, print_ in todo}
+
+    def finished(sub, result):
+        cache.store_outcome(out / ".cache", sub, prints[id(sub)], result)
+
+    results = session._run_coroutine(_run([s for s, _ in todo], released, keys, limits, jobs, progress, sandboxed,
+                                          warm and sandboxed and not dask, dask, finished))
+    results += score_all([s for s, _, _ in pending], [r for _, _, r in pending], keys)
+    for (sub, print_), graded in zip(todo + [(s, p) for s, p, _ in pending], results):
         graded_of[(sub.student, sub.exercise)] = graded
         cache.store(out / ".cache", sub, print_, graded)
 
@@ -138,6 +156,21 @@ def grade(submissions: Path, out: Path, jobs: int | None = None, limits: Limits 
                       sandboxed)
     progress(summary.line())
     return summary
+
+
+async def _run(todo, released, keys, limits, jobs, progress, sandboxed, warm, dask, finished):
+    """Run ``todo`` here, or on the Dask cluster at ``dask``; return ``run_all``'s results."""
+    if not dask:
+        return await run_all(todo, released, keys, limits, max(1, jobs or os.cpu_count() or 1), progress,
+                             sandboxed, warm, finished=finished)
+    from casekit.grade import remote
+
+    async with remote.Cluster(dask, released, keys, limits, sandboxed) as cluster:
+        await cluster.check()
+        jobs = jobs or await cluster.threads()
+        progress(f"grading on the Dask cluster at {dask}, {jobs} submission(s) at a time")
+        return await run_all(todo, released, keys, limits, jobs, progress, sandboxed, runner=cluster.runner,
+                             finished=finished)
 
 
 def _roster(path: Path | None, progress):
@@ -166,18 +199,6 @@ def _write_lms_gradebooks(out: Path, rows_of: dict, keys: dict, titles: dict, th
     if missing:
         progress(f"not in the roster, so left out of canvas_gradebook.csv and moodle_gradebook.csv: "
                  f"{', '.join(missing)}")
-
-
-def _run_coroutine(coroutine):
-    """Run ``coroutine`` to the end, in a thread of its own if this thread already runs an event loop (Jupyter)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _released(folder: Path) -> dict:

@@ -30,8 +30,14 @@ def fingerprint(sub, key_fingerprint: str, limits, sandboxed: bool) -> list:
     return [GRADER_VERSION, sub.sha256, key_fingerprint, asdict(limits), sub.name, sandboxed]
 
 
-def load(cache: Path, sub, print_: list) -> Graded | None:
-    """Return the cached result of ``sub`` if its fingerprint is ``print_``, else None."""
+def load(cache: Path, sub, print_: list):
+    """Return the cached result of ``sub`` if its fingerprint is ``print_``, else None.
+
+    A result is a ``Graded`` once scored; a run that was interrupted before scoring left only what its kernel
+    gave, (``Outcome``, responses), still to score.
+    """
+    from casekit.grade.run import Outcome
+
     try:
         data = json.loads(_path(cache, sub).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -39,10 +45,27 @@ def load(cache: Path, sub, print_: list) -> Graded | None:
     if not isinstance(data, dict) or data.get("fingerprint") != print_:
         return None
     try:
+        if "outcome" in data:
+            got = data["outcome"]
+            return (Outcome(dict(got["values"]), {q: tuple(p) for q, p in got["problems"].items()},
+                            list(got["notes"])),
+                    {q: Response(**r) for q, r in data["responses"].items()})
         return Graded([Row(**r) for r in data["rows"]], list(data["notes"]), dict(data["given"]),
                       {q: Response(**r) for q, r in data["responses"].items()})
     except (KeyError, TypeError, AttributeError):
         return None
+
+
+def store_outcome(cache: Path, sub, print_: list, result) -> None:
+    """Keep what a kernel gave, (outcome, responses), until it is scored, unless it had an error or a timeout
+    (see ``store``)."""
+    outcome, written = result
+    if isinstance(outcome, list) or any(status in ("error", "timeout") for status, _ in outcome.problems.values()):
+        return
+    data = {"fingerprint": print_, "outcome": {"values": outcome.values, "problems": outcome.problems,
+                                               "notes": outcome.notes},
+            "responses": {q: r.as_dict() for q, r in written.items()}}
+    report.write_atomic(_path(cache, sub), json.dumps(data, ensure_ascii=True, indent=1))
 
 
 def store(cache: Path, sub, print_: list, graded: Graded) -> None:

@@ -133,7 +133,7 @@ def _fresh(source: str, role: str = ""):
 
 
 async def run(released, submission: bytes, student_nb, limits: Limits, slot: int = 0,
-              sandboxed: bool = True) -> Outcome:
+              sandboxed: bool = True, warm: bool = True) -> Outcome:
     """Run one submission in a fresh sandboxed kernel; return what each question reported, or why it did not."""
     from casekit.grade import sandbox, session
 
@@ -145,18 +145,25 @@ async def run(released, submission: bytes, student_nb, limits: Limits, slot: int
                                                "(answers must stay in their own cell)")
     roles = [cell.metadata.get("casekit_grade", "") for cell in notebook.cells]
     cells = [(cell.source, role.startswith("report ")) for cell, role in zip(notebook.cells, roles)]
-    env = sandbox.environment({"CASEKIT_GRADE_MEMORY_MB": str(limits.memory_mb),
-                               "CASEKIT_GRADE_FILE_MB": str(limits.file_mb),
-                               "CASEKIT_GRADE_PROCESSES": str(limits.processes),
-                               "CASEKIT_GRADE_OUTPUT_CHARS": str(OUTPUT_CAP),
-                               "CASEKIT_DATA": sandbox.mounts().data_dir})
+    env = kernel_environment(limits)
     caps = session.Caps(cell_seconds=limits.cell_seconds, notebook_seconds=limits.notebook_seconds,
                         message_mb=limits.message_mb, tmp_mb=limits.tmp_mb)
-    conversation = await session.run_cells(cells, submission, env, caps, slot, sandboxed)
+    conversation = await session.run_cells(cells, submission, env, caps, slot, sandboxed, warm)
     if conversation.stop_status:
         outcome.notes.append(conversation.stop_reason.replace("not reached: ", "").replace("not graded: ", ""))
     _settle(roles, conversation, token, outcome)
     return outcome
+
+
+def kernel_environment(limits: Limits) -> dict[str, str]:
+    """Return the whole environment of a grading kernel under ``limits``."""
+    from casekit.grade import sandbox
+
+    return sandbox.environment({"CASEKIT_GRADE_MEMORY_MB": str(limits.memory_mb),
+                                "CASEKIT_GRADE_FILE_MB": str(limits.file_mb),
+                                "CASEKIT_GRADE_PROCESSES": str(limits.processes),
+                                "CASEKIT_GRADE_OUTPUT_CHARS": str(OUTPUT_CAP),
+                                "CASEKIT_DATA": sandbox.mounts().data_dir})
 
 
 def _settle(roles: list[str], conversation, token: str, outcome: Outcome) -> None:
@@ -220,30 +227,35 @@ def _problem_of(result) -> tuple[str, str] | None:
 
 
 async def run_all(todo: list, released: dict, keys: dict, limits: Limits, jobs: int, progress,
-                  sandboxed: bool = True) -> list:
+                  sandboxed: bool = True, warm: bool = True, runner=None, finished=None) -> list:
     """Run the submissions in ``todo``, ``jobs`` at a time, then score them; return a ``score.Graded`` for each,
     in order.
 
-    Each running submission has a slot of its own (0 to jobs-1), which gives its sandbox its own uid.
+    ``jobs`` workers take the submissions one after another, so only the running ones are read into memory.
+    Each worker has a slot of its own (0 to jobs-1), which gives its sandbox its own uid. ``runner(sub, slot)``
+    runs one submission (by default here, ``run_submission``; ``casekit.grade.remote`` runs it on a Dask
+    cluster); ``finished(sub, outcome)`` is told of each result as soon as it is in (``--resume`` keeps it).
     """
-    slots: asyncio.Queue = asyncio.Queue()
-    for slot in range(jobs):
-        slots.put_nowait(slot)
+    if runner is None:
+        async def runner(sub, slot):
+            return await run_submission(sub, released[sub.exercise][1], keys[sub.exercise], limits, slot,
+                                        sandboxed, warm)
+    results: list = [None] * len(todo)
+    turn = iter(range(len(todo)))
     done = 0
 
-    async def one(sub):
+    async def worker(slot: int) -> None:
         nonlocal done
-        slot = await slots.get()
-        try:
-            result = await run_submission(sub, released[sub.exercise][1], keys[sub.exercise], limits, slot,
-                                          sandboxed)
-        finally:
-            slots.put_nowait(slot)
-        done += 1
-        progress(f"[{done}/{len(todo)}] {sub.label}")
-        return result
+        for index in turn:
+            sub = todo[index]
+            results[index] = await runner(sub, slot)
+            if finished is not None:
+                finished(sub, results[index])  # kept before it is announced: what was announced is never lost
+            done += 1
+            progress(f"[{done}/{len(todo)}] {sub.label}")
 
-    return score_all(todo, await asyncio.gather(*(one(sub) for sub in todo)), keys)
+    await asyncio.gather(*(worker(slot) for slot in range(max(1, min(jobs, len(todo))))))
+    return score_all(todo, results, keys)
 
 
 def score_all(todo: list, results: list, keys: dict) -> list:
@@ -266,7 +278,8 @@ def score_all(todo: list, results: list, keys: dict) -> list:
     return scored
 
 
-async def run_submission(sub, released_nb, key: dict, limits: Limits, slot: int = 0, sandboxed: bool = True):
+async def run_submission(sub, released_nb, key: dict, limits: Limits, slot: int = 0, sandboxed: bool = True,
+                         warm: bool = True):
     """Run one submission; return (its ``Outcome``, or its rows when it cannot run; what it wrote). Never raises.
 
     What the student wrote (``responses.extract``) is read from the notebook in this process, before it runs.
@@ -286,7 +299,7 @@ async def run_submission(sub, released_nb, key: dict, limits: Limits, slot: int 
     except Exception:  # noqa: BLE001 - a notebook whose cells cannot be read still runs; it shows no text
         written = {}
     try:
-        return await run(released_nb, raw, notebook, limits, slot, sandboxed), written
+        return await run(released_nb, raw, notebook, limits, slot, sandboxed, warm), written
     except Exception as err:  # noqa: BLE001 - whatever this notebook does, it costs only its own rows
         message = f"this notebook could not be graded ({type(err).__name__}); ask your instructor"
         return plan.rows_all(sub.student, key, "error", message), written

@@ -23,6 +23,9 @@ namespace. A kernel so started is an ordinary unprivileged user of the machine, 
 ordinary user, one unprivileged bwrap does it all, and the kernel runs under the instructor's own uid inside its
 user namespace.
 
+For a warm kernel (``casekit.grade.zygote``), the sandbox is built the same way around a placeholder
+(``placeholder()``), whose namespaces the kernel then joins.
+
 The grader talks to the kernel over Unix sockets in the sandbox's ``/tmp/kernel``, which it reaches from outside
 through ``/proc/<pid>/root`` of the sandbox's first process: the path ``socket_root`` returns.
 """
@@ -147,6 +150,49 @@ def command(kernel_argv: list[str], env: dict[str, str], connection_file: Path, 
 def socket_root(sandbox_pid: int) -> str:
     """Return the host path of the sandbox's ``KERNEL_DIR``, through the sandbox's first process."""
     return f"/proc/{sandbox_pid}/root{KERNEL_DIR}"
+
+
+@functools.cache
+def placeholder() -> list[str] | None:
+    """Return the argv of the process that holds a warm kernel's sandbox open (``sleep infinity``), or None.
+
+    A warm kernel (``casekit.grade.zygote``) joins the namespaces of this process, which is exec'd only once
+    bwrap has finished building the sandbox: until then, ``placeholder_pidfd`` does not find it.
+    """
+    found = shutil.which("sleep", path="/usr/bin:/bin")
+    return [found, "infinity"] if found else None
+
+
+def placeholder_pidfd(first_pid: int) -> int | None:
+    """Return a pidfd of the sandbox's placeholder, a descendant of ``first_pid``, once it runs; else None."""
+    try:
+        want = os.stat(placeholder()[0])
+    except (OSError, TypeError):
+        return None
+    todo, seen = [first_pid], 0
+    while todo and seen < 16:
+        pid = todo.pop()
+        seen += 1
+        try:
+            exe = os.stat(f"/proc/{pid}/exe")
+            if (exe.st_dev, exe.st_ino) == (want.st_dev, want.st_ino):
+                pidfd = os.pidfd_open(pid)
+                again = os.stat(f"/proc/{pid}/exe")  # still the placeholder once the pidfd is held: no pid reuse
+                if (again.st_dev, again.st_ino) == (want.st_dev, want.st_ino):
+                    return pidfd
+                os.close(pidfd)
+                return None
+        except OSError:
+            pass
+        todo += _children(pid) or []
+    return None
+
+
+def _children(pid: int) -> list[int] | None:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except (OSError, ValueError):
+        return None
 
 
 def _parents(folder: str) -> list[str]:

@@ -11,7 +11,9 @@ Everything that comes from the kernel is untrusted: it is parsed defensively, an
 conversation with a ``Stop`` naming what happened. Nothing the kernel says can raise out of ``run_cells``.
 
 The kernel's process is the sandbox's bwrap (or, with ``sandboxed=False``, the kernel itself in a new session).
-``_stop`` kills it with SIGKILL and waits for it: in the sandbox that ends every process the kernel started.
+A warm kernel is not started by bwrap: the sandbox holds a placeholder, and the zygote (``casekit.grade.zygote``)
+forks the kernel into it; the grader then also watches the kernel through a pidfd. ``_stop`` kills the sandbox
+with SIGKILL and waits for it: that ends every process the kernel started, and a warm kernel with them.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import asyncio
 import json
 import os
 import secrets
+import select
 import shutil
 import signal
 import sys
@@ -98,11 +101,15 @@ class Stop(Exception):
 
 
 async def run_cells(cells: list[tuple[str, bool]], submission: bytes, env: dict[str, str], caps: Caps,
-                    slot: int, sandboxed: bool = True) -> Conversation:
-    """Run ``cells`` (code, keep_text) in a new kernel; return each cell's result, in order, for those that ran."""
+                    slot: int, sandboxed: bool = True, warm: bool = True) -> Conversation:
+    """Run ``cells`` (code, keep_text) in a new kernel; return each cell's result, in order, for those that ran.
+
+    With ``warm`` (and a sandbox), the kernel is forked from the zygote (``casekit.grade.zygote``) into its
+    fresh sandbox instead of starting a new Python there.
+    """
     conversation = Conversation()
     deadline = time.monotonic() + caps.notebook_seconds
-    kernel = _Kernel(env, caps, slot, sandboxed)
+    kernel = _Kernel(env, caps, slot, sandboxed, warm)
     try:
         await kernel.start(submission, deadline)
         for code, keep_text in cells:
@@ -121,11 +128,46 @@ async def run_cells(cells: list[tuple[str, bool]], submission: bytes, env: dict[
     return conversation
 
 
+_warm_problems: dict[tuple, str] = {}
+
+
+def warm_problem(env: dict[str, str]) -> str:
+    """Return why warm kernels cannot run here (empty if they can), trying one once per process and environment.
+
+    The try is a real one: a sandbox, a kernel forked from the zygote, one cell. Grading falls back to cold
+    kernels (a new Python in each sandbox) where it fails, for instance where ``setns`` is not allowed.
+    """
+    key = tuple(sorted(env.items()))
+    if key not in _warm_problems:
+        caps = Caps(cell_seconds=30, notebook_seconds=120)
+        conversation = _run_coroutine(run_cells([("print(6 * 7)", True)], b"{}", env, caps, slot=0))
+        if conversation.stop_status or not conversation.cells or conversation.cells[0].text != "42\n":
+            _warm_problems[key] = (conversation.stop_reason or "the test cell gave no answer").replace(
+                "not graded: ", "").replace("not reached: ", "")
+        else:
+            _warm_problems[key] = ""
+    return _warm_problems[key]
+
+
+def _run_coroutine(coroutine):
+    """Run ``coroutine`` to the end, in a thread of its own if this thread already runs an event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 class _Kernel:
     """One kernel process and the grader's sockets to it."""
 
-    def __init__(self, env, caps: Caps, slot: int, sandboxed: bool):
-        self.env, self.caps, self.slot, self.sandboxed = env, caps, slot, sandboxed
+    def __init__(self, env, caps: Caps, slot: int, sandboxed: bool, warm: bool = True):
+        self.env, self.caps, self.slot, self.sandboxed, self.warm = env, caps, slot, sandboxed, warm
+        self.child: int | None = None  # a warm kernel's pidfd (of the zygote's child that joined the sandbox)
+        self._kernel_stderr_task = None
         self.process: asyncio.subprocess.Process | None = None
         self.folder = Path(tempfile.mkdtemp(prefix="casekit-kernel-"))  # mode 0700: only the grader enters
         self.context = self.sockets = self.monitors = None
@@ -155,17 +197,20 @@ class _Kernel:
         kernel_argv = [sys.executable, "-m", "casekit.grade.kernel", "-f",
                        sandbox.CONNECTION_FILE if self.sandboxed else str(conn)]
         if self.sandboxed:
+            warm = self.warm and sandbox.placeholder() is not None
             read_end, write_end = os.pipe()
-            argv = sandbox.command(kernel_argv, self.env, conn, sub, self.slot, self.caps.tmp_mb,
-                                   sandbox.mounts(), info_fd=write_end)
+            argv = sandbox.command(sandbox.placeholder() if warm else kernel_argv, self.env, conn, sub, self.slot,
+                                   self.caps.tmp_mb, sandbox.mounts(), info_fd=write_end)
             try:
                 self.process = await asyncio.create_subprocess_exec(
                     *argv, pass_fds=[write_end], stdin=asyncio.subprocess.DEVNULL,
                     stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
             finally:
                 os.close(write_end)
-            self._stderr_task = asyncio.ensure_future(self._drain_stderr())
+            self._stderr_task = asyncio.ensure_future(self._drain_stderr(self.process.stderr))
             pid = await self._read_info(read_end, deadline)
+            if warm:
+                await self._fork_warm(pid, deadline)
             where = sandbox.socket_root(pid)
         else:
             work = self.folder / "work"
@@ -174,11 +219,11 @@ class _Kernel:
             self.process = await asyncio.create_subprocess_exec(
                 *kernel_argv, env=self.env, cwd=str(work), stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, start_new_session=True)
-            self._stderr_task = asyncio.ensure_future(self._drain_stderr())
+            self._stderr_task = asyncio.ensure_future(self._drain_stderr(self.process.stderr))
             where = str(self.folder)
         self.context = zmq.asyncio.Context()
         for option, value in ((zmq.MAXMSGSIZE, self.caps.message_mb * 1024 * 1024), (zmq.RCVHWM, 32),
-                              (zmq.LINGER, 0)):
+                              (zmq.LINGER, 0), (zmq.RECONNECT_IVL, 10)):  # connect soon after the kernel binds
             self.context.setsockopt(option, value)
         self.sockets, self.monitors = {}, []
         for name, kind in (("shell", zmq.DEALER), ("iopub", zmq.SUB), ("control", zmq.DEALER)):
@@ -192,6 +237,41 @@ class _Kernel:
         for sock in self.monitors + list(self.sockets.values()):
             self.poller.register(sock, zmq.POLLIN)
         await self._handshake(deadline)
+
+    async def _fork_warm(self, first_pid: int, deadline: float) -> None:
+        """Have the zygote fork this submission's kernel into the sandbox whose first process is ``first_pid``."""
+        from casekit.grade import zygote
+
+        end = min(deadline, time.monotonic() + STARTUP_SECONDS)
+        target = None
+        while target is None:
+            target = sandbox.placeholder_pidfd(first_pid)
+            if target is None:
+                if time.monotonic() >= end or self.process.returncode is not None:
+                    raise Stop("error", "not graded: the grading sandbox did not start" + self._stderr_note())
+                await asyncio.sleep(0.002)
+        read_end, write_end = os.pipe()
+        try:
+            template = await asyncio.to_thread(zygote.shared, sandbox.environment({}))
+            self.child = await asyncio.to_thread(template.spawn, target, write_end, self.env,
+                                                 ["casekit-grade-kernel", "-f", sandbox.CONNECTION_FILE],
+                                                 sandbox.WORK_DIR)
+        except zygote.ZygoteError as err:
+            os.close(read_end)
+            raise Stop("error", f"not graded: {err}") from None
+        finally:
+            os.close(write_end)
+            os.close(target)
+        reader = asyncio.StreamReader()
+        await asyncio.get_running_loop().connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader),
+                                                           os.fdopen(read_end, "rb", 0))
+        self._kernel_stderr_task = asyncio.ensure_future(self._drain_stderr(reader))
+
+    def _ended(self) -> bool:
+        """Return True once the kernel has ended (its sandbox, or, for a warm kernel, the kernel itself)."""
+        if self.process.returncode is not None:
+            return True
+        return self.child is not None and bool(select.select([self.child], [], [], 0)[0])
 
     async def _read_info(self, fd: int, deadline: float) -> int:
         """Return the sandbox's first pid, which bwrap writes to ``fd`` once the sandbox is set up."""
@@ -306,11 +386,11 @@ class _Kernel:
             if wait <= 0:
                 return None, None
             ready = dict(await self.poller.poll(timeout=min(wait, 0.25) * 1000))
-            if self.process.returncode is not None:
+            if self._ended():
                 raise Stop("error", KERNEL_DIED)
             if any(sock in ready for sock in self.monitors):
                 await asyncio.sleep(0.05)
-                if self.process.returncode is not None:
+                if self._ended():
                     raise Stop("error", KERNEL_DIED)
                 raise Stop("error", f"not reached: the kernel sent the grader a message over "
                                     f"{self.caps.message_mb} MB (or broke its connection), so grading stopped")
@@ -364,18 +444,27 @@ class _Kernel:
                 await asyncio.wait_for(self.process.wait(), 10)
             except asyncio.TimeoutError:
                 pass
-        if self._stderr_task is not None:
-            self._stderr_task.cancel()
+        if self.child is not None:
+            # The kernel ends with its sandbox, its joining parent right after; wait until the zygote has reaped
+            # that parent too (its pidfd then names no pid), so that no process of the sandbox's uid is left.
+            end = time.monotonic() + 10
+            while _pidfd_pid(self.child) > 0 and time.monotonic() < end:
+                await asyncio.sleep(0.005)
+            os.close(self.child)
+            self.child = None
+        for task in (self._stderr_task, self._kernel_stderr_task):
+            if task is not None:
+                task.cancel()
         for sock in list((self.sockets or {}).values()) + list(self.monitors or []):
             sock.close(linger=0)
         if self.context is not None:
             self.context.term()
         shutil.rmtree(self.folder, ignore_errors=True)
 
-    async def _drain_stderr(self) -> None:
+    async def _drain_stderr(self, stream) -> None:
         """Keep the first 4 kB of the kernel's stderr (for a kernel that does not start) and discard the rest."""
         while True:
-            chunk = await self.process.stderr.read(65536)
+            chunk = await stream.read(65536)
             if not chunk:
                 return
             if len(self.stderr) < 4096:
@@ -384,6 +473,18 @@ class _Kernel:
     def _stderr_note(self) -> str:
         lines = self.stderr.decode("utf-8", "replace").strip().splitlines()
         return f" ({_text(lines[-1], 200)})" if lines else ""
+
+
+def _pidfd_pid(pidfd: int) -> int:
+    """Return the pid a pidfd refers to, or -1 once that process has ended and been reaped."""
+    try:
+        with open(f"/proc/self/fdinfo/{pidfd}", encoding="ascii") as info:
+            for line in info:
+                if line.startswith("Pid:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return -1
 
 
 def _text(value, limit: int) -> str:
