@@ -78,7 +78,7 @@ def floor(paths: list[Path]) -> float:
 def timed_grade(folder: Path, out: Path, jobs: int, sandboxed: bool = True) -> float:
     """Grade the class; return the seconds taken. Exit with status 1 if any submission was graded wrongly."""
     start = time.perf_counter()
-    grade.grade(folder, out, jobs=jobs, limits=Limits(), progress=lambda m: None, sandboxed=sandboxed)
+    grade.grade(folder, out, jobs=jobs, limits=Limits(), progress=lambda _message: None, sandboxed=sandboxed)
     seconds = time.perf_counter() - start
     bad = wrongly_graded(out)
     if bad:
