@@ -27,9 +27,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test]"
 	@# nbgrader (a test dependency: tests/test_nbgrader.py) adds instructor menus and server extensions to
 	@# JupyterLab; students of the kit do not need them, and every server starts faster without them.
-	$(VENV)/bin/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader >/dev/null 2>&1
+	@$(VENV)/bin/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader >/dev/null 2>&1 || true
 	@for e in formgrader validate_assignment assignment_list course_list; do \
-		$(VENV)/bin/jupyter server extension disable --sys-prefix nbgrader.server_extensions.$$e >/dev/null 2>&1; done
+		$(VENV)/bin/jupyter server extension disable --sys-prefix nbgrader.server_extensions.$$e >/dev/null 2>&1 || true; done
 	@touch $(STAMP)
 
 # JupyterHub's proxy for the hub test (tests/test_hub.py), from the npm registry, kept inside .venv.

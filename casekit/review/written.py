@@ -38,10 +38,9 @@ def rubric_of(key) -> rubric.Rubric:
             return rubric.parse(text)
         except rubric.RubricError:
             continue
-    else:
-        top = int(key.points)
-        return rubric.Rubric([rubric.Criterion("points", "Points", "the question's points",
-                                               [rubric.Level(p, str(p)) for p in range(top + 1)])])
+    top = int(key.points)
+    return rubric.Rubric([rubric.Criterion("points", "Points", "the question's points",
+                                           [rubric.Level(p, str(p)) for p in range(top + 1)])])
 
 
 def update(out: Path, graded_of: dict, keys: dict, titles: dict, names: bool = False, progress=print) -> Written:
