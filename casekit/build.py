@@ -34,9 +34,8 @@ from pathlib import Path
 
 from casekit import answers, locate
 from casekit.questions import (BEGIN, CODE_PLACEHOLDER, END, EXERCISE_FILE, FREE_PLACEHOLDER, PLACEHOLDER,
-                               SOLUTION_ONLY_TAG, BuildError, Question, canonical_answers, generate)
+                               BuildError, Question, canonical_answers, generate)
 from casekit.questions import read as questions
-from casekit.questions import region as _region
 from casekit.questions import replace_region as _replace_region
 
 __all__ = ["BEGIN", "END", "PLACEHOLDER", "FREE_PLACEHOLDER", "BuildError", "Question", "questions", "key",
@@ -65,8 +64,6 @@ def exercise_notebook(nb, name: str = "notebook"):
     qs = {q.cell: q for q in questions(nb, name)}
     cells = []
     for index, cell in enumerate(student.cells):
-        if SOLUTION_ONLY_TAG in cell.metadata.get("tags", []):
-            continue
         if index in qs:
             q = qs[index]
             cell.source = _replace_region(cell.source, FREE_PLACEHOLDER if q.free else PLACEHOLDER)

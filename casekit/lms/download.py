@@ -200,11 +200,11 @@ def list_download(download: Path) -> tuple[list[Entry], list[str]]:
         if info.file_size > MAX_FILE_MB * 1024 * 1024:
             refused.append(f"{shown}: {info.file_size / 1e6:.0f} MB, over the {MAX_FILE_MB} MB limit; refused")
             continue
-        entries.append(Entry(parts, tuple(info.date_time), info.file_size, _zip_reader(archive, info, shown)))
+        entries.append(Entry(parts, tuple(info.date_time), info.file_size, _zip_reader(archive, info)))
     return entries, refused
 
 
-def _zip_reader(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str):
+def _zip_reader(archive: zipfile.ZipFile, info: zipfile.ZipInfo):
     def read() -> bytes:
         limit = MAX_FILE_MB * 1024 * 1024
         try:
