@@ -1,45 +1,52 @@
-"""Benchmark the grader: seconds per submission against a floor measured in the same run.
+"""Benchmark the grader side by side with nbgrader's autograde, on the same submissions in the same run.
 
-Run: .venv/bin/python benchmarks/bench_grade.py [N]   (N submissions, default 12)
+Run: .venv/bin/python benchmarks/bench_grade.py [N]            (N submissions of ex02, default 12)
+     .venv/bin/python benchmarks/bench_grade.py --students 500 (the grader's memory and time against class size)
 
 It writes N generated submissions of ex02 (a mix of right, wrong, blank and half-right ones) to a temporary
-folder, then prints seconds per submission for:
-  floor            executing the same notebooks with a bare nbclient call, one after another, no limits or reports;
-  unsandboxed -j1  the full grader with one job and --unsafe-no-sandbox;
-  grade -j1        the full grader with one job, every kernel in its bubblewrap sandbox;
-  grade -j2        the same with two jobs (the machine's cores, here).
-The sandbox's cost is grade -j1 against unsandboxed -j1 (target: at most 10 % more per submission).
-Every run's grades are checked: a right submission must come back all correct, a wrong one all wrong, a blank
-one all unanswered. If any does not, the script prints which and exits with status 1, so it never reports figures
-for a run that graded nothing.
-nbgrader's autograde is the other reference the kit is compared with; it is measured only when nbgrader is
-installed (it is not a dependency of the kit), and this script says so when it is not.
+folder and grades them, each grading run a command of its own (as a user would run it), with:
+  nbgrader autograde  when nbgrader is installed (pip install -e ".[bench]"; nothing is installed at run time): a
+                      course folder built in the temporary folder, the kit's exercise as its source notebook;
+  grade --jobs 1      the kit's grader, every kernel in its bubblewrap sandbox, warm-started;
+  grade --jobs 2      the same with two jobs (the cores of the kit's reference machine);
+  grade --jobs 1 cold the kit's grader with warm start switched off (a new Python in each sandbox).
+For each it prints seconds per submission (the whole command divided by N, and the steady rate between the first
+and the last submission done, which leaves out each tool's fixed start-up: the kit's key, nbgrader's database),
+the ratios, the grader's own peak memory (its kernels not included) and the throughput per core.
+
+Every run's grades are checked: a right submission must come back all correct, a wrong one all wrong, a blank one
+all unanswered, a half-right one half and half (for nbgrader: full, zero, zero and half the points). If any does
+not, the script says which and exits with status 1, so it never reports figures for a run that graded nothing.
+Timings taken while other work loads the machine are only indicative: the script prints the load average.
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
+import os
+import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 
 KIT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(KIT / "tests"))  # the benchmark reuses the test corpus builder
 
-from grading_corpus import EXERCISE, _solutions, _wrong, answered  # noqa: E402
-
-from casekit import grade  # noqa: E402
-from casekit.grade.run import Limits  # noqa: E402
-from casekit.grade.score import exercise_key  # noqa: E402
-
+from grading_corpus import EXERCISE, _solutions, _wrong, answered
 
 KINDS = ["right", "wrong", "blank", "half"]
 EXPECTED = {"right": {"correct"}, "wrong": {"wrong"}, "blank": {"unanswered"}, "half": {"correct", "wrong"}}
+PROGRESS = re.compile(r"^\[(\d+)/(\d+)\] ")
+GRADER = ("import resource, sys\nfrom casekit.__main__ import main\ncode = main(sys.argv[1:])\n"
+          "print('maxrss', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\nsys.exit(code)")
+NBGRADER = ("import resource, sys\nfrom nbgrader.apps.nbgraderapp import main\ntry:\n    main()\nfinally:\n"
+            "    print('maxrss', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)")
 
 
 def make_class(folder: Path, n: int) -> list[Path]:
@@ -49,11 +56,59 @@ def make_class(folder: Path, n: int) -> list[Path]:
     kinds = [answered(right), answered(wrong), nbformat.read(EXERCISE, as_version=4), answered(half)]
     paths = []
     for i in range(n):
-        path = folder / f"student{i:03d}_{KINDS[i % len(KINDS)]}" / "ex02_timeline.ipynb"
+        path = folder / f"student{i:04d}_{KINDS[i % len(KINDS)]}" / "ex02_timeline.ipynb"
         path.parent.mkdir(parents=True)
         nbformat.write(kinds[i % len(kinds)], path)
         paths.append(path)
     return paths
+
+
+def venv_env() -> dict[str, str]:
+    """Return this environment with the Python's own bin folder first on PATH (nbgrader runs ``alembic`` from it)."""
+    return dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+
+
+def timed(argv: list[str], cwd: Path, marker) -> dict:
+    """Run ``argv``; return its seconds, the steady seconds per submission, its peak memory (kB) and output."""
+    start = time.perf_counter()
+    process = subprocess.Popen(argv, cwd=cwd, env=venv_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               text=True)
+    stamps, lines = [], []
+    for line in process.stderr:
+        lines.append(line)
+        if marker(line):
+            stamps.append(time.perf_counter())
+    process.wait()
+    seconds = time.perf_counter() - start
+    rss = next((int(line.split()[1]) for line in lines if line.startswith("maxrss")), 0)
+    steady = (stamps[-1] - stamps[0]) / (len(stamps) - 1) if len(stamps) > 2 else float("nan")
+    return {"seconds": seconds, "steady": steady, "rss_kb": rss, "code": process.returncode, "log": "".join(lines)}
+
+
+def kit_run(folder: Path, out: Path, jobs: int, cold: bool = False) -> dict:
+    """Grade the class with the kit's command line; exit with status 1 if it was not graded right."""
+    argv = [sys.executable, "-c", GRADER, "grade", str(folder), "--out", str(out), "--jobs", str(jobs),
+            "--exercise", "ex02"] + (["--cold-start"] if cold else [])
+    start = time.perf_counter()
+    process = subprocess.Popen(argv, cwd=KIT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    stamps, lines = [], []
+    for line in process.stderr:
+        lines.append(line)
+        if PROGRESS.match(line):
+            stamps.append(time.perf_counter())
+    process.wait()
+    result = {"seconds": time.perf_counter() - start, "code": process.returncode,
+              "steady": (stamps[-1] - stamps[0]) / (len(stamps) - 1) if len(stamps) > 2 else float("nan"),
+              "rss_kb": next((int(x.split()[1]) for x in lines if x.startswith("maxrss")), 0),
+              "cold_note": any("kernels start cold" in x for x in lines)}
+    if process.returncode != 0:
+        fail(f"grade --jobs {jobs} failed:\n" + "".join(lines[-20:]))
+    if cold != result["cold_note"]:
+        fail(f"grade --jobs {jobs}: expected {'cold' if cold else 'warm'} kernels:\n" + "".join(lines[-20:]))
+    bad = wrongly_graded(out)
+    if bad:
+        fail(f"grade --jobs {jobs} did not grade the class right:\n  " + "\n  ".join(bad))
+    return result
 
 
 def wrongly_graded(out: Path) -> list[str]:
@@ -65,58 +120,140 @@ def wrongly_graded(out: Path) -> list[str]:
             if got != EXPECTED[student.rsplit("_", 1)[1]]]
 
 
-def floor(paths: list[Path]) -> float:
-    """Execute each notebook with a bare nbclient call, serially; return the seconds taken."""
-    start = time.perf_counter()
+def fail(message: str) -> None:
+    print(message, file=sys.stderr)
+    sys.exit(1)
+
+
+# --- nbgrader ------------------------------------------------------------------------------------------------
+
+def nbgrader_valid(nb):
+    """Return a copy of an exercise notebook that nbgrader accepts.
+
+    The kit's notebooks are nbgrader notebooks (and ``check()`` raises while nbgrader runs them, so a check cell
+    scores only a right answer); only an older release's grade ids (``ex02.q1``) need nbgrader's spelling
+    (``ex02_q1``: letters, digits, _ and - only).
+    """
+    import copy
+
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader")
+        if meta and "grade_id" in meta:
+            meta["grade_id"] = meta["grade_id"].replace(".", "_")
+    return nb
+
+
+def nbgrader_course(root: Path, paths: list[Path]) -> Path:
+    """Build an nbgrader course in ``root``: the assignment ex02 generated, the submissions handed in."""
+    course = root / "course"
+    (course / "source" / "ex02").mkdir(parents=True)
+    nbformat.write(nbgrader_valid(nbformat.read(EXERCISE, as_version=4)),
+                   course / "source" / "ex02" / "ex02_timeline.ipynb")
+    (course / "nbgrader_config.py").write_text(
+        "c = get_config()\n"
+        f"c.CourseDirectory.root = {str(course)!r}\n"
+        "c.CourseDirectory.course_id = 'bench'\n"
+        "c.ExecutePreprocessor.timeout = 60\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", "ex02", "--force",
+                           "--create"], cwd=course, env=venv_env(), capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        fail("nbgrader generate_assignment failed:\n" + done.stderr[-3000:])
     for path in paths:
-        nb = nbformat.read(path, as_version=4)
-        NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True,
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
-    return time.perf_counter() - start
+        target = course / "submitted" / path.parent.name / "ex02" / "ex02_timeline.ipynb"
+        target.parent.mkdir(parents=True)
+        nbformat.write(nbgrader_valid(nbformat.read(path, as_version=4)), target)
+    return course
 
 
-def timed_grade(folder: Path, out: Path, jobs: int, sandboxed: bool = True) -> float:
-    """Grade the class; return the seconds taken. Exit with status 1 if any submission was graded wrongly."""
-    start = time.perf_counter()
-    grade.grade(folder, out, jobs=jobs, limits=Limits(), progress=lambda m: None, sandboxed=sandboxed)
-    seconds = time.perf_counter() - start
-    bad = wrongly_graded(out)
-    if bad:
-        print(f"grade --jobs {jobs} (sandboxed: {sandboxed}) did not grade the class right:", *bad, sep="\n  ")
-        sys.exit(1)
-    return seconds
+def nbgrader_run(course: Path, n: int) -> dict:
+    """Autograde every submission; exit with status 1 if nbgrader did not grade the class right."""
+    argv = [sys.executable, "-c", NBGRADER, "autograde", "ex02", "--force", "--create"]
+    result = timed(argv, course, lambda line: "Sanitizing" in line and "submitted" in line)
+    if result["code"] != 0:
+        fail("nbgrader autograde failed:\n" + result["log"][-3000:])
+    from nbgrader.api import Gradebook
+
+    bad = []
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as book:
+        for student in sorted(p.name for p in (course / "submitted").iterdir()):
+            sub = book.find_submission("ex02", student)
+            score, full = sub.code_score, sub.max_code_score  # the auto-graded cells (the rest is by hand)
+            kind = student.rsplit("_", 1)[1]
+            want = {"right": full, "wrong": 0, "blank": 0, "half": full / 2}[kind]
+            if score != want:
+                bad.append(f"{student}: {score} of {full} points, expected {want}")
+        graded = len(book.find_assignment("ex02").submissions)
+    if bad or graded != n:
+        fail(f"nbgrader autograde did not grade the class right ({graded} of {n} graded):\n  " + "\n  ".join(bad))
+    return result
+
+
+def have_nbgrader() -> bool:
+    try:
+        import nbgrader  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+# --- the two modes -------------------------------------------------------------------------------------------
+
+def side_by_side(n: int, scratch: Path) -> None:
+    paths = make_class(scratch / "class", n)
+    print(f"{n} submissions of ex02; load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    runs = {}
+    if have_nbgrader():
+        course = nbgrader_course(scratch, paths)
+        runs["nbgrader autograde"] = (nbgrader_run(course, n), 1)
+    else:
+        print("nbgrader autograde: not measured (pip install -e \".[bench]\" to compare with it)")
+    runs["grade --jobs 1"] = (kit_run(scratch / "class", scratch / "out1", 1), 1)
+    runs["grade --jobs 2"] = (kit_run(scratch / "class", scratch / "out2", 2), 2)
+    runs["grade --jobs 1, cold"] = (kit_run(scratch / "class", scratch / "out1c", 1, cold=True), 1)
+    print(f"every submission graded as it should be by each run; load average after: {os.getloadavg()[0]:.1f}")
+    print(f"{'':22} {'s/submission':>12} {'steady s/sub':>12} {'grader MB':>10} {'subs/s/core':>12}")
+    for name, (result, cores) in runs.items():
+        print(f"{name:22} {result['seconds'] / n:12.2f} {result['steady']:12.2f} {result['rss_kb'] / 1024:10.0f} "
+              f"{n / result['seconds'] / cores:12.2f}")
+    one, two = runs["grade --jobs 1"][0], runs["grade --jobs 2"][0]
+    if "nbgrader autograde" in runs:
+        nb = runs["nbgrader autograde"][0]
+        print(f"grade --jobs 1 against nbgrader: {nb['seconds'] / one['seconds']:.2f} x faster (whole commands), "
+              f"{nb['steady'] / one['steady']:.2f} x (steady)")
+        print(f"grade --jobs 2 against nbgrader: {nb['seconds'] / two['seconds']:.2f} x faster (whole commands), "
+              f"{nb['steady'] / two['steady']:.2f} x (steady)")
+    print(f"grade --jobs 2 against --jobs 1: {one['seconds'] / two['seconds']:.2f} x (whole commands), "
+          f"{one['steady'] / two['steady']:.2f} x (steady)")
+    cold = runs["grade --jobs 1, cold"][0]
+    print(f"warm start against cold, --jobs 1: {cold['steady'] / one['steady']:.2f} x (steady)")
+
+
+def class_sizes(students: int, scratch: Path) -> None:
+    sizes = sorted({max(4, students // 10), students})
+    print(f"the grader's time and memory against class size (--jobs 2); load average: {os.getloadavg()[0]:.1f}")
+    print(f"{'students':>9} {'seconds':>9} {'s/submission':>13} {'steady s/sub':>13} {'grader MB':>10}")
+    for size in sizes:
+        folder = scratch / f"class{size}"
+        make_class(folder, size)
+        result = kit_run(folder, scratch / f"out{size}", 2)
+        print(f"{size:9d} {result['seconds']:9.1f} {result['seconds'] / size:13.3f} {result['steady']:13.3f} "
+              f"{result['rss_kb'] / 1024:10.0f}")
+        shutil.rmtree(folder)
+    print("every submission graded as it should be")
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 12
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", nargs="?", type=int, default=12, help="submissions in the side-by-side run")
+    parser.add_argument("--students", type=int, help="grade classes of this size and a tenth of it instead")
+    args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="casekit-bench-"))
     try:
-        paths = make_class(scratch / "class", n)
-        seconds_floor = floor(paths)
-        start = time.perf_counter()
-        exercise_key(KIT / "solutions" / "ex02_timeline.ipynb")
-        seconds_key = time.perf_counter() - start
-        seconds_0 = timed_grade(scratch / "class", scratch / "out0", 1, sandboxed=False)
-        seconds_1 = timed_grade(scratch / "class", scratch / "out1", 1)
-        seconds_2 = timed_grade(scratch / "class", scratch / "out2", 2)
-        run_0, run_1, run_2 = seconds_0 - seconds_key, seconds_1 - seconds_key, seconds_2 - seconds_key
-        print(f"submissions: {n}, every one graded as it should be")
-        print(f"floor (bare nbclient, serial): {seconds_floor / n:.2f} s per submission")
-        print(f"computing the key (once per exercise and run): {seconds_key:.1f} s")
-        print(f"unsandboxed --jobs 1:          {run_0 / n:.2f} s per submission, key excluded "
-              f"({run_0 / seconds_floor:.2f} x floor)")
-        print(f"grade --jobs 1 (sandboxed):    {run_1 / n:.2f} s per submission, key excluded "
-              f"({run_1 / seconds_floor:.2f} x floor; the sandbox costs {100 * (run_1 / run_0 - 1):+.0f} %)")
-        print(f"grade --jobs 2:                {run_2 / n:.2f} s per submission, key excluded "
-              f"(speed-up over one job: {run_1 / run_2:.2f} x)")
-        try:
-            import nbgrader  # noqa: F401
-
-            print("nbgrader is installed, but its autograde needs a course folder and database; "
-                  "not measured by this script yet")
-        except ImportError:
-            print("nbgrader autograde: not measured (nbgrader is not installed; NBVAL-NOTES.md reports about "
-                  "3 s start-up + 1.3 s per notebook on this kind of machine)")
+        if args.students:
+            class_sizes(args.students, scratch)
+        else:
+            side_by_side(args.n, scratch)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

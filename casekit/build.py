@@ -34,9 +34,8 @@ from pathlib import Path
 from casekit import answers, check, course, locate
 from casekit import questions as rules
 from casekit.questions import (BEGIN, CODE_PLACEHOLDER, END, EXERCISE_FILE, FREE_PLACEHOLDER, PLACEHOLDER,
-                               SOLUTION_ONLY_TAG, BuildError, Question, canonical_answers, generate)
+                               BuildError, Question, canonical_answers, generate)
 from casekit.questions import read as questions
-from casekit.questions import region as _region
 from casekit.questions import replace_region as _replace_region
 
 __all__ = ["BEGIN", "END", "PLACEHOLDER", "FREE_PLACEHOLDER", "BuildError", "Question", "questions", "key",
@@ -66,15 +65,12 @@ def exercise_notebook(nb, name: str = "notebook", secret: course.Secret | None =
     qs = {q.cell: q for q in questions(nb, name)}
     exercise = nb.metadata["casekit"]["exercise"]
     cells = []
-    for index, cell in enumerate(student.cells):
-        if SOLUTION_ONLY_TAG in cell.metadata.get("tags", []):
-            continue
+    for index, original in enumerate(student.cells):
+        cell = rules.student_cell(exercise) if rules.is_student_cell(original) else original
         if index in qs:
             q = qs[index]
             cell.source = _replace_region(cell.source, FREE_PLACEHOLDER if q.free else PLACEHOLDER)
             cell.metadata["casekit"] = {"question": q.id}
-        elif rules.is_student_cell(cell):
-            cell = rules.student_cell(exercise)
         elif BEGIN in cell.source:
             cell.source = _replace_region(cell.source, FREE_PLACEHOLDER if cell.cell_type == "markdown" else
                                           CODE_PLACEHOLDER)

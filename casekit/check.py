@@ -62,6 +62,25 @@ def _previous_cell_failed() -> bool:
     return shell is not None and getattr(shell, "last_execution_succeeded", True) is False
 
 
+# JupyterLab sets printed output with ``word-break: break-all``, so a hint wraps in the middle of a word ("5t|h").
+# An exercise's first cell (``Checker(...)``) adds this rule to the page while the notebook is open: printed lines
+# wrap between words, and only a word longer than the whole line is broken.
+WRAP_BETWEEN_WORDS = ("<style>.jp-Notebook .jp-OutputArea-output pre { word-break: normal; "
+                      "overflow-wrap: anywhere; }</style>")
+
+
+def _wrap_between_words() -> None:
+    """In JupyterLab (an IPython kernel), make printed lines wrap between words; elsewhere, do nothing."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:  # pragma: no cover - IPython comes with the kit's dependencies
+        return
+    shell = get_ipython()
+    if shell is not None and type(shell).__name__ == "ZMQInteractiveShell":
+        display({"text/html": WRAP_BETWEEN_WORDS, "text/plain": ""}, raw=True)  # nothing to read in plain text
+
+
 class UnknownExercise(LookupError):
     """No key exists for this exercise: the exercise name is wrong, or the exercises were not built."""
 
@@ -128,6 +147,7 @@ class Checker:
             self.missing = ""
         except UnknownExercise as err:  # reported at each check, so the notebook still runs
             self.key, self.missing = None, str(err)
+        _wrap_between_words()
 
     @classmethod
     def for_grading(cls, exercise: str, student_id: str, values: dict[str, dict]) -> "Checker":

@@ -47,11 +47,3 @@ LESSONS = [
     Lesson("06_synthesis", "Synthesis: are China and Russia allies?",
            "an evidence-based argument, with a rubric", "ex06_synthesis"),
 ]
-
-
-def by_stem(stem: str) -> Lesson:
-    """Return the lesson whose file stem is ``stem``."""
-    for lesson in LESSONS:
-        if lesson.stem == stem:
-            return lesson
-    raise KeyError(f"no lesson {stem!r}; the lessons are: {', '.join(l.stem for l in LESSONS)}")

@@ -33,8 +33,9 @@ def bottom(lesson: Lesson) -> str:
     index = LESSONS.index(lesson)
     lines = ["---"]
     if lesson.exercise:
-        lines.append(f"**Practise:** open [`exercises/{lesson.exercise}.ipynb`](../exercises/{lesson.exercise}.ipynb)"
-                     " — auto-checked questions with instant feedback.")
+        # A plain link (not code-styled text), so that it looks like the link it is.
+        lines.append(f"**Practise:** open the exercise [{lesson.title}](../exercises/{lesson.exercise}.ipynb)"
+                     f" (exercises/{lesson.exercise}.ipynb) — auto-checked questions with instant feedback.")
     if index + 1 < len(LESSONS):
         nxt = LESSONS[index + 1]
         lines.append(f"**Next lesson:** [{nxt.title}]({nxt.file}) — {nxt.summary}.")
@@ -47,7 +48,7 @@ def contents() -> str:
     """Return the markdown list of every lesson, for the start page."""
     rows = []
     for lesson in LESSONS:
-        practise = f" Exercise: [`{lesson.exercise}`](../exercises/{lesson.exercise}.ipynb)." if lesson.exercise else ""
+        practise = f" Exercise: [{lesson.exercise}](../exercises/{lesson.exercise}.ipynb)." if lesson.exercise else ""
         rows.append(f"{int(lesson.number) + 1}. [{lesson.title}]({lesson.file}): {lesson.summary}.{practise}")
     return "## The path\n\n" + "\n".join(rows)
 
@@ -89,10 +90,28 @@ def build(folder: Path) -> list[Path]:
         if not path.is_file():
             continue
         nb = nbformat.read(path, as_version=4)
-        if _apply(nb, lesson):
+        if _apply(nb, lesson) | _language_info(nb):
             nbformat.write(nb, path)
             written.append(path)
     return written
+
+
+def _language_info(nb) -> bool:
+    """Give ``nb`` the kernel's full ``language_info`` if it holds less; return True if it changed.
+
+    JupyterLab writes the kernel's language_info into a notebook as soon as the kernel starts; a notebook that
+    stores only ``{"name": "python"}`` therefore shows the unsaved-changes dot the moment a student opens it.
+    Stored in full (as ipykernel reports it), nothing changes on opening, where the student's Python is the one
+    the lessons were last written with.
+    """
+    from ipykernel.ipkernel import IPythonKernel
+
+    wanted = dict(IPythonKernel.language_info)
+    stored = nb.metadata.get("language_info", {})
+    if set(wanted) <= set(stored):  # complete already: keep it, whichever Python wrote it
+        return False
+    nb.metadata["language_info"] = wanted
+    return True
 
 
 def stale(folder: Path) -> list[str]:

@@ -72,7 +72,6 @@ EXERCISE_FILE = re.compile(r"^(ex\d{2})_[a-z0-9_]+\.ipynb$")
 GRADE_ID = re.compile(r"^[a-zA-Z0-9_\-]*$")  # nbgrader's rule for grade_id
 HEADING = re.compile(r"^###\s+Q(\d+)\b.*$")
 CHECK_TAG = "nbval-check-output"
-SOLUTION_ONLY_TAG = "solution-only"
 NBGRADER_SCHEMA = 3
 FREE = "free"
 

@@ -10,52 +10,63 @@ the tests call); ``ask`` wraps it in a widget for JupyterLab.
 'Not quite. He is quoted, but he did not write it.'
 >>> feedback(options, "b", why, "b")
 "Right. Yes: DW's Chinese service wrote the report."
+
+An explanation that already starts with the verdict is not given a second one:
+
+>>> feedback(options, "b", {"b": "Right. DW wrote it."}, "b")
+'Right. DW wrote it.'
+
+The widget is a real radio group (``assets/quiz.js``): each option is a native radio button with its whole text
+beside it, wrapping onto as many lines as it needs, and the option picked is drawn as picked. The verdict is
+coloured (``palette.TEXT_GREEN`` and ``TEXT_VERMILLION``: Okabe-Ito's shades darkened to 5.5:1 on white) and
+also says itself in words and a sign, never by colour alone.
 """
 
 from __future__ import annotations
 
+import html
+from pathlib import Path
+
 from casekit import palette
+
+VERDICTS = {True: "Right.", False: "Not quite."}
+_ASSETS = Path(__file__).with_name("assets")
 
 
 def feedback(options: dict[str, str], answer: str, why: dict[str, str], choice: str | None) -> str:
     """Return the feedback for ``choice``: right or not, then the explanation written for that option."""
-    if choice is None:
+    if choice is None or choice == "":
         return "Pick an option."
     if choice not in options:
         raise ValueError(f"{choice!r} is not one of the options {', '.join(options)}")
-    verdict = "Right." if choice == answer else "Not quite."
-    return f"{verdict} {why.get(choice, '')}".strip()
+    verdict = VERDICTS[choice == answer]
+    explanation = why.get(choice, "").strip()
+    if explanation.startswith(verdict):  # "Right. Right. …" reads as a stutter
+        explanation = explanation[len(verdict):].lstrip()
+    return f"{verdict} {explanation}".strip()
 
 
 def ask(question: str, options: dict[str, str], answer: str, why: dict[str, str]):
-    """Return a small widget: the question, one button per option, and the feedback for the one picked."""
-    import html
+    """Return the question as a widget: one radio button per option, and the feedback for the one picked.
 
-    import ipywidgets as widgets
-
+    The widget's ``picked`` is the key of the option chosen ("" before any); ``verdict`` is the feedback shown.
+    """
     if answer not in options or set(why) - set(options):
         raise ValueError("the answer and every explained option must be among the options")
-    prompt = widgets.HTML(f"<b>{html.escape(question)}</b>")
-    choices = widgets.RadioButtons(options=[(f"{k}. {v}", k) for k, v in options.items()], value=None,
-                                   layout=widgets.Layout(width="auto"))
-    shown = widgets.HTML("<i>Pick an option.</i>")
+    widget = _quiz_class()(question=question, options=[[k, v] for k, v in options.items()])
+    widget.static_html = static_html(question, options, answer, why)
 
     def update(change):
-        text = feedback(options, answer, why, change["new"])
-        colour = palette.BLUISH_GREEN if change["new"] == answer else palette.VERMILLION
-        shown.value = f'<span style="color:{colour}">{html.escape(text)}</span>'
+        choice = change["new"] or None
+        widget.verdict = feedback(options, answer, why, choice)
+        widget.right = choice == answer
 
-    choices.observe(update, "value")
-    box = _Quiz([prompt, choices, shown])
-    box.choices, box.feedback = choices, shown
-    box.static_html = static_html(question, options, answer, why)
-    return box
+    widget.observe(update, "picked")
+    return widget
 
 
 def static_html(question: str, options: dict[str, str], answer: str, why: dict[str, str]) -> str:
     """Return the question as plain HTML for pages without a kernel: options, then the explanations folded away."""
-    import html
-
     items = "".join(f"<li><b>{html.escape(k)}.</b> {html.escape(v)}</li>" for k, v in options.items())
     notes = "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(feedback(options, answer, why, k))}</li>"
                     for k in options)
@@ -64,19 +75,35 @@ def static_html(question: str, options: dict[str, str], answer: str, why: dict[s
 
 
 def _quiz_class():
-    import ipywidgets as widgets
+    """Return the widget class (built on first use, so importing this module needs no widget library)."""
+    global _QUIZ
+    if _QUIZ is None:
+        import anywidget
+        import traitlets
 
-    class Quiz(widgets.VBox):
-        """A VBox that also offers a plain-HTML version of itself, shown where widgets cannot run."""
+        class Quiz(anywidget.AnyWidget):
+            """A question with radio-button options; it also offers a plain-HTML version of itself."""
 
-        def _repr_mimebundle_(self, **kwargs):
-            bundle = super()._repr_mimebundle_(**kwargs)
-            if isinstance(bundle, dict):
-                bundle["text/html"] = self.static_html
-            return bundle
+            _esm = _ASSETS / "quiz.js"
+            _css = (f".ck-quiz {{ --ck-right: {palette.TEXT_GREEN}; --ck-wrong: {palette.TEXT_VERMILLION}; }}\n"
+                    + (_ASSETS / "quiz.css").read_text(encoding="utf-8"))
+            question = traitlets.Unicode("").tag(sync=True)
+            options = traitlets.List(traitlets.List(traitlets.Unicode())).tag(sync=True)
+            picked = traitlets.Unicode("").tag(sync=True)
+            verdict = traitlets.Unicode("Pick an option.").tag(sync=True)
+            right = traitlets.Bool(False).tag(sync=True)
+            static_html = ""
 
-    return Quiz
+            def _repr_mimebundle_(self, **kwargs):
+                bundle = super()._repr_mimebundle_(**kwargs)
+                if isinstance(bundle, tuple):  # (data, metadata)
+                    bundle[0]["text/html"] = self.static_html
+                elif isinstance(bundle, dict):
+                    bundle["text/html"] = self.static_html
+                return bundle
+
+        _QUIZ = Quiz
+    return _QUIZ
 
 
-def _Quiz(children):
-    return _quiz_class()(children)
+_QUIZ = None

@@ -147,7 +147,6 @@ class Resource:
         self.hash: str | None = spec.get("hash")
         schema = spec.get("schema", {})
         self.fields: list[Field] = [Field(f) for f in schema.get("fields", [])]
-        self.primary_key: str | None = schema.get("primaryKey")
         self.foreign_keys: list[ForeignKey] = [
             ForeignKey(fk["fields"], fk["reference"]["resource"], fk["reference"]["fields"])
             for fk in schema.get("foreignKeys", [])

@@ -72,6 +72,32 @@ def visible_annotations(kinds=None) -> list[dict]:
     return [_plain(row) for row in table.to_dict("records")]
 
 
+def kind_meanings() -> dict[str, str]:
+    """Return what each kind of highlight marks, as the data package defines it (the annotations' ``kind`` field).
+
+    >>> kind_meanings()["paraphrase"]
+    "Someone's words reported in the article's."
+    """
+    spec = data.resource_of("annotations").field("kind").spec
+    meanings = {}
+    for part in spec.get("description", "").split(";"):
+        kind, _, meaning = part.partition(":")
+        meaning = meaning.strip().rstrip(".")
+        if kind.strip() in KINDS and meaning:
+            meanings[kind.strip()] = meaning[0].upper() + meaning[1:] + "."
+    return meanings
+
+
+def kinds_table():
+    """Return a table of the kinds of highlight: the legend's name, what it marks, and how many the article has."""
+    import pandas as pd
+
+    meanings, counts = kind_meanings(), _kind_counts()
+    rows = [{"highlight": label, "what it marks": meanings.get(kind, ""), "in the article": counts.get(kind, 0)}
+            for kind, (label, _, _, _) in KINDS.items()]
+    return pd.DataFrame(rows).set_index("highlight")
+
+
 def place(text: str, annotations: list[dict]) -> tuple[list[Placed], list[str]]:
     """Anchor each annotation in ``text``; return the placed ones and a message for each that could not be placed."""
     placed, failed = [], []
@@ -168,31 +194,30 @@ def reader():
     """Return the interactive reader for JupyterLab: kind toggles, paragraph jump, search, and a side panel."""
     import ipywidgets as widgets
 
-    from casekit.reader_widget import ArticleView
+    from casekit.reader_widget import ArticleView, KindToggle
 
     counts = _kind_counts()
-    toggles = {
-        kind: widgets.ToggleButton(value=True, description=f"{label} ({counts.get(kind, 0)})",
-                                   tooltip=f"Show or hide {label.lower()} highlights",
-                                   layout=widgets.Layout(width="auto"))
-        for kind, (label, _, _, _) in KINDS.items() if counts.get(kind)
-    }
-    for kind, toggle in toggles.items():
-        toggle.add_class(f"ck-toggle-{kind}")
+    toggles = {kind: KindToggle(kind=kind, description=f"{label} ({counts.get(kind, 0)})",
+                                tooltip=f"Show or hide the {label.lower()} highlights")
+               for kind, (label, _, _, _) in KINDS.items() if counts.get(kind)}
     text = data.article_text()
     paragraph_count = len(anchors.paragraphs(text)) if text else max(e["paragraph"] for e in data.excerpts())
     jump = widgets.Dropdown(options=[("All paragraphs", 0)] + [(f"¶{n}", n) for n in range(1, paragraph_count + 1)],
-                            value=0, description="Show", layout=widgets.Layout(width="200px"))
+                            value=0, description="Show", style={"description_width": "initial"},
+                            layout=widgets.Layout(width="220px"))
     search = widgets.Text(placeholder="search the article", description="Search",
                           continuous_update=False, layout=widgets.Layout(width="300px"))
-    view = ArticleView(html=render_html())
-    panel = widgets.HTML(note_html(""), layout=widgets.Layout(width="32%", min_width="240px"))
+    # Side by side where there is room; on a narrow page the note panel moves under the article.
+    view = ArticleView(html=render_html(), layout=widgets.Layout(flex="3 1 420px", min_width="0"))
+    panel = widgets.HTML(note_html(""), layout=widgets.Layout(flex="1 1 240px", min_width="0"))
     status = widgets.HTML()
 
     def refresh(_change=None):
         kinds = [kind for kind, toggle in toggles.items() if toggle.value]
-        view.html = render_html(kinds=kinds, search=search.value, paragraph=jump.value or None,
-                                selected=view.selected or None)
+        with view.hold_sync():  # the front end scrolls to the first match when ``search`` changes
+            view.search = search.value
+            view.html = render_html(kinds=kinds, search=search.value, paragraph=jump.value or None,
+                                    selected=view.selected or None)
         status.value = _status_line(kinds, search.value, jump.value)
 
     def show_note(change):
@@ -207,9 +232,10 @@ def reader():
     refresh()
     box = widgets.VBox([
         widgets.HBox(list(toggles.values()), layout=widgets.Layout(flex_flow="row wrap")),
-        widgets.HBox([jump, search, status]),
-        widgets.HBox([view, panel]),
+        widgets.HBox([jump, search, status], layout=widgets.Layout(flex_flow="row wrap", align_items="center")),
+        widgets.HBox([view, panel], layout=widgets.Layout(flex_flow="row wrap")),
     ])
+    box.add_class("ck-reader-widget")
     box.view, box.panel, box.toggles, box.jump, box.search = view, panel, toggles, jump, search
     return box
 
@@ -314,14 +340,34 @@ def _role(number: int, body: str) -> str:
     return "body"
 
 
+def shown_counts(kinds=None, search: str = "", paragraph: int | None = None) -> tuple[int, int]:
+    """Return (highlights, search matches) that the reader shows: in paragraph ``paragraph``, or in the whole text.
+
+    These are the numbers of the reader's count line, so they count what ``render_html`` draws for the same
+    arguments: the highlights of the chosen kinds placed in that paragraph, and the matches of ``search`` in it.
+    """
+    annotations = visible_annotations(kinds)
+    text = data.article_text()
+    if text is None:  # excerpt mode: the passages stand in for the text
+        rows = [r for r in annotations if not paragraph or r["paragraph"] == paragraph]
+        return len(rows), sum(len(_hits(r["exact"], search)) for r in rows)
+    placed, _ = place(text, annotations)
+    if paragraph:
+        start, end = anchors.paragraphs(text)[paragraph - 1]
+        return sum(p.paragraph == paragraph for p in placed), len(_hits(text[start:end], search))
+    spans = anchors.paragraphs(text)
+    return len(placed), sum(len(_hits(text[a:b], search)) for a, b in spans)
+
+
 def _status_line(kinds, search, paragraph) -> str:
-    shown = len(visible_annotations(kinds))
+    """Return the count line over the article: highlights shown and, when searching, matches, where they are."""
+    highlights, matches = shown_counts(kinds, search, paragraph or None)
     where = f" in ¶{paragraph}" if paragraph else ""
-    found = ""
+    line = f"{highlights} highlight{'' if highlights == 1 else 's'} shown{where}"
     if search.strip():
-        text = data.article_text() or " ".join(r["exact"] for r in visible_annotations())
-        found = f"; “{_esc(search.strip())}” found {len(_hits(text, search))} time(s)"
-    return f'<span class="ck-count">{shown} highlights shown{where}{found}</span>'
+        times = "no match" if matches == 0 else f"{matches} match{'' if matches == 1 else 'es'}"
+        line += f"; “{_esc(search.strip())}”: {times}{where}"
+    return f'<span class="ck-count" role="status" aria-live="polite">{line}</span>'
 
 
 def _status_tag(status: str) -> str:

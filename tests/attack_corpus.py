@@ -19,6 +19,7 @@ from pathlib import Path
 import nbformat
 
 from casekit import build
+from casekit.questions import region
 from grading_corpus import EXERCISE, KIT, answered
 
 EX04 = KIT / "exercises" / "ex04_allies_or_partners.ipynb"
@@ -28,7 +29,7 @@ EX02_QUESTIONS = [f"ex02.q{i}" for i in range(1, 9)]
 def solution_answers(solution: Path) -> dict[str, str]:
     """Return each auto-checked question's solution code, from a solution notebook."""
     nb = nbformat.read(solution, as_version=4)
-    return {q.id: build._region(nb.cells[q.cell].source).strip() for q in build.questions(nb) if not q.free}
+    return {q.id: region(nb.cells[q.cell].source).strip() for q in build.questions(nb) if not q.free}
 
 
 def with_cell_before(nb, question: str, source: str):

@@ -14,6 +14,7 @@ import nbformat
 
 from casekit import build
 from casekit import questions as rules
+from casekit.questions import region
 
 KIT = Path(__file__).resolve().parents[1]
 EXERCISE = KIT / "exercises" / "ex02_timeline.ipynb"
@@ -21,7 +22,7 @@ SOLUTION = KIT / "solutions" / "ex02_timeline.ipynb"
 
 
 def _solutions() -> dict[str, str]:
-    return {q.id: build._region(nb_cell.source).strip()
+    return {q.id: region(nb_cell.source).strip()
             for nb in [nbformat.read(SOLUTION, as_version=4)]
             for q in build.questions(nb) if not q.free
             for nb_cell in [nb.cells[q.cell]]}

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from grading_corpus import EXERCISE, _solutions, _wrong, answered
 
 from casekit import grade
 from casekit.grade.run import Limits
-from grading_corpus import EXERCISE, _solutions, _wrong, answered
 
 LIMITS = Limits(cell_seconds=20, notebook_seconds=120)
 
@@ -101,6 +101,6 @@ def test_an_unreachable_cluster_is_a_clear_error(tmp_path, local_run):
 
     done = subprocess.run([sys.executable, "-m", "casekit", "grade", str(local_run / "class"), "--out",
                            str(tmp_path / "out"), "--dask", "tcp://127.0.0.1:9", "--exercise", "ex02"],
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 2 and "cannot reach the Dask cluster at tcp://127.0.0.1:9" in done.stderr, done.stderr
     assert not (tmp_path / "out" / "grades.csv").exists()

@@ -107,9 +107,9 @@ def test_no_answer_is_readable_in_exercises_or_the_package():
     for path in SOLUTIONS:
         solution = read(path)
         for cell in solution.cells:
-            region = build._region(cell.source)
-            for line in region.splitlines():
-                line = line.strip()
+            region = questions.region(cell.source)
+            for raw in region.splitlines():
+                line = raw.strip()
                 if len(line) >= 12 and not line.startswith("#"):
                     assert not any(line in text for text in shipped), f"{path.name}: solution line leaked: {line}"
         exercise = path.stem[:4]

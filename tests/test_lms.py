@@ -35,6 +35,7 @@ eve,56789,Eve One,,,,,
 eve,56790,Eve Two,,,,,
 frank,,Frank No Id,,,,,
 ../x,67890,Climber,,,,,
+collect_report.txt,78901,Reporter,,,,,
 """
 
 
@@ -153,6 +154,7 @@ def test_canvas_download_is_placed_and_every_bad_file_gets_its_line(tmp_path, ro
         "roster line 9: frank has no lms_id",
         "roster line 10: the student id '../x' may hold only",
         "roster: the lms_id 45678 is given to dan, dave",
+        "roster line 11: collect_report.txt is the name of collect's report",
     }
     for line in expected:
         assert line in report, line
@@ -257,10 +259,11 @@ def test_names_are_read_exactly_as_each_lms_writes_them():
 
 def test_roster_problems_are_lines_and_the_rest_is_used(roster_csv):
     read = roster.read(roster_csv)
-    assert sorted(read.by_student) == ["ann", "bob", "carol"]
+    assert sorted(read.by_student) == ["ann", "bob", "carol", "collect_report.txt"]
     assert read.by_lms_id["12345"]["student"] == "ann"
     assert read.shared_lms_ids == {"45678": ["dan", "dave"]}
     assert len(read.problems) == 4
+    assert "collect_report.txt" in read.by_student  # a valid id for the roster; collect refuses it
 
 
 # ---- To the LMS: the gradebooks read back into the right columns. ----
@@ -288,7 +291,7 @@ def test_grade_with_a_roster_writes_canvas_and_moodle_gradebooks(tmp_path, roste
         header.index(next(h for h in header if h.startswith("Exercise 03: ")))
     assert canvas[1][0] == "Points Possible" and float(canvas[1][ex02]) > points[("ann", "ex02")]
     by_id = {row[1]: row for row in canvas[2:]}
-    assert sorted(by_id) == ["", "12345", "23456", "34567"]  # frank has no LMS id: Canvas then goes by name
+    assert sorted(by_id) == ["", "12345", "23456", "34567", "78901"]  # frank has no LMS id: Canvas then goes by name
     assert by_id[""][0] == "Frank No Id"
     assert by_id["12345"][:5] == ["Ann Lee", "12345", "S001", "alee", "Section 1"]
     assert float(by_id["12345"][ex02]) == points[("ann", "ex02")]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import re
 import threading
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 
 from casekit import grade, review
 from casekit.grade.run import Limits
-from casekit.review import agree, people, rubric, scoring, sheet, written
+from casekit.review import agree, people, rubric, sheet, written
 from grading_corpus import KIT, answered
 
 LIMITS = Limits(cell_seconds=10, notebook_seconds=90, memory_mb=2048)
@@ -334,7 +333,7 @@ def test_scorer_parts_and_second_sample(scored_class):
     expected = 1 if (second.responses[0]["student"], "ex02.q9") in first and first[
         (second.responses[0]["student"], "ex02.q9")].rubric else 0
     assert report.frame().loc["c1", "pairs"] == expected
-    widget = second.widget
+    assert second.widget is not None
     assert "second scorer" in second._status.value and "<script>window" not in second._text.value
 
 

@@ -33,37 +33,53 @@ def test_environment_yml_and_pyproject_list_the_same_dependencies():
     assert listed == wanted
 
 
-def imported_distributions(folder: Path) -> dict[str, str]:
-    """Return the installed distributions that the Python files under ``folder`` import, with a file importing each."""
+def _guarded(tree) -> set[int]:
+    """Return the ids of the import nodes inside ``try: ... except ImportError`` (optional features)."""
+    guarded = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Try) and any(
+                isinstance(h.type, ast.Name) and h.type.id in ("ImportError", "ModuleNotFoundError")
+                for h in node.handlers):
+            guarded |= {id(n) for part in node.body for n in ast.walk(part)}
+    return guarded
+
+
+def imported_distributions(folder: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """Return the distributions the Python files under ``folder`` import, each with a file that imports it: those
+    imported outright, and those imported only inside ``try: ... except ImportError`` (optional features)."""
     modules = packages_distributions()
-    found = {}
+    required, optional = {}, {}
     for path in sorted(folder.rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        guarded = _guarded(tree)
+        for node in ast.walk(tree):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
                 [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module else []
             for name in names:
                 top = name.split(".")[0]
                 if top in sys.stdlib_module_names or top == "casekit":
                     continue
-                assert top in modules, f"{path.relative_to(KIT)} imports {top}, which no installed package provides"
-                for distribution in modules[top]:
+                found = optional if id(node) in guarded else required
+                for distribution in modules.get(top, [top]):  # an optional package may not be installed
                     found.setdefault(requirement(distribution)[0], str(path.relative_to(KIT)))
-    return found
+    return required, {name: path for name, path in optional.items() if name not in required}
 
 
 def test_core_dependencies_are_what_casekit_imports_and_only_those():
-    """Every package casekit imports is declared, not left to arrive with jupyterlab; nothing else is, but the app."""
+    """Every package casekit imports is declared, not left to arrive with jupyterlab; nothing else is, but the app.
+
+    A package imported only for an optional feature (inside ``try: ... except ImportError``) is named in an extra.
+    """
     project = tomllib.loads((KIT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     declared = {requirement(d)[0] for d in project["dependencies"]}
-    imported = imported_distributions(KIT / "casekit")
-    # One optional feature imports a package of its own extra, and only in its own module: grading on Dask.
-    dask = {requirement(d)[0] for d in project["optional-dependencies"]["dask"]}
-    undeclared = {name: path for name, path in imported.items()
-                  if name not in declared and not (name in dask and path == "casekit/grade/remote.py")}
+    extras = {requirement(d)[0] for deps in project["optional-dependencies"].values() for d in deps}
+    required, optional = imported_distributions(KIT / "casekit")
+    undeclared = {name: path for name, path in required.items() if name not in declared}
     assert not undeclared, f"casekit imports packages pyproject.toml and environment.yml do not name: {undeclared}"
-    assert dask == {"distributed"} and dask <= {requirement(d)[0] for d in project["optional-dependencies"]["test"]}
-    assert declared - set(imported) == {"jupyterlab"}  # the one dependency that is an application, not an import
+    assert declared - set(required) - set(optional) == {"jupyterlab"}  # an application, not an import
     assert {"ipykernel", "jupyter-client", "nbclient", "nbformat", "traitlets", "pyzmq"} <= declared
+    unnamed = {name: path for name, path in optional.items() if name not in extras | declared}
+    assert not unnamed, f"optional imports not named in any extra of pyproject.toml: {unnamed}"
     assert {requirement(d)[0] for d in project["optional-dependencies"]["test"]} >= {"pytest", "nbval", "ruff"}
 
 

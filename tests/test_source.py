@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
+from minidata import MINI_ROWS, rehash, write_table
 
 from casekit import data, source
-from minidata import MINI_ROWS, rehash, write_table
 
 MARK = re.compile(r'data-ann="([^"]+)"')
 
@@ -142,3 +143,37 @@ def test_reader_works_in_excerpt_mode(excerpt_data):
     assert "Excerpt mode" in box.view.html
     box.jump.value = 6
     assert set(re.findall(r'data-par="(\d+)"', box.view.html)) == {"6"}
+
+
+@pytest.mark.parametrize("paragraph", [None, 2, 4, 9])
+def test_the_count_line_counts_what_is_drawn(paragraph):
+    for kinds, search in ((None, ""), (["quote", "translation_error"], "Qin"), (None, "Politico")):
+        html = source.render_html(kinds=kinds, search=search, paragraph=paragraph)
+        highlights, matches = source.shown_counts(kinds, search, paragraph)
+        assert highlights == len(shown(html))
+        assert matches == html.count('class="ck-hit"')
+
+
+def test_the_count_line_of_one_paragraph_names_it_and_its_own_matches():
+    in_4, politico_in_4 = source.shown_counts(search="Politico", paragraph=4)
+    everywhere, politico = source.shown_counts(search="Politico")
+    assert in_4 < everywhere and politico_in_4 < politico
+    line = source._status_line(list(source.KINDS), "Politico", 4)
+    assert f">{in_4} highlights shown in ¶4;" in line and "no match in ¶4" in line
+    assert f"{politico} matches" in source._status_line(list(source.KINDS), "Politico", 0)
+
+
+def test_the_kinds_table_explains_every_kind():
+    table = source.kinds_table()
+    assert list(table.index) == [label for label, *_ in source.KINDS.values()]
+    meanings = table["what it marks"]
+    assert meanings.str.len().min() > 8 and meanings.str.endswith(".").all()
+    assert not (meanings.str.lower().str.rstrip(".") == table.index.str.lower()).any(), "a meaning, not the name"
+    assert table["in the article"].sum() == len(data.load("annotations"))
+
+
+def test_the_toggles_are_buttons_that_say_whether_they_are_pressed():
+    box = source.reader()
+    toggle = box.toggles["quote"]
+    assert (toggle.value, toggle.kind) == (True, "quote")
+    assert "aria-pressed" in (Path(source.__file__).with_name("assets") / "toggle.js").read_text(encoding="utf-8")

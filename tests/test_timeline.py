@@ -296,7 +296,7 @@ def test_alliance_figure_covers_1949_to_2018_on_the_real_codes():
     text = {label: text for label, _, _, text in grid}
     assert text["COW defence"][2015 - 1949].startswith("no data") and text["COW defence"][1985 - 1949] == "not recorded"
     assert {t.name for t in fig.data if t.type == "scatter"} == {"recorded", "not recorded", "no data"}
-    notes = " ".join(a.text for a in fig.layout.annotations)
+    notes = " ".join(a.text.replace("<br>", " ") for a in fig.layout.annotations)  # notes wrap to fit
     assert "ATOP 5.1" in notes and "COW Formal Alliances 4.1" in notes
     events = data.load("events").set_index("id")
     for event_id in timeline.ALLIANCE_MARKS:  # the marked treaties come from events.csv: a renamed id must fail here
@@ -423,7 +423,7 @@ def test_alliance_rows_come_from_the_schema_not_from_a_list_in_the_code(case):
     table = timeline.alliance_table()
     assert list(table.columns) == labels
     assert table.loc[2011, "COW defence"] == "no data" and table.loc[2010, "COW defence"] == "not recorded"
-    notes = " ".join(a.text for a in fig.layout.annotations)
+    notes = " ".join(a.text.replace("<br>", " ") for a in fig.layout.annotations)  # notes wrap to fit
     assert "COW 4.1 does not cover 2011–2018" in notes
     rule = [s for s in fig.layout.shapes if s.xref == "paper" and s.yref == "y"]
     assert [s.y0 for s in rule] == [labels.index("COW defence") - 0.5]  # one rule, between the datasets

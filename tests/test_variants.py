@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from casekit import answers, build, check, course, questions
+from casekit import build, check, course, questions
 from casekit.grade.score import exercise_key
 
 KIT = Path(__file__).resolve().parents[1]
@@ -312,5 +312,5 @@ def test_the_folder_name_decides_the_variant_and_both_releases_grade_alike(asses
     for student in (ann, ann + "x", "carl"):
         assert sum(p for p, _ in points[student].values()) == full, points[student]
     assert sum(p for p, _ in points[bob].values()) <= fixed, points[bob]
-    for qid, (p, status) in points[bob].items():
+    for qid, (_, status) in points[bob].items():
         assert (status == "correct") == (len(key[qid].variants) == 1), (qid, status)

@@ -11,8 +11,9 @@ import asyncio
 import json
 import time
 
-from casekit.grade import sandbox, session
 from test_sandbox import sandbox_processes
+
+from casekit.grade import sandbox, session
 
 SETTER = r'''
 import builtins, os, random, sys, threading, time, types, mmap

@@ -67,7 +67,7 @@ class Cluster:
         self.client = None
         self._released_json: dict[str, str] = {}
 
-    async def __aenter__(self) -> "Cluster":
+    async def __aenter__(self) -> Cluster:
         try:
             from distributed import Client
         except ImportError:

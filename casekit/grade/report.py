@@ -394,7 +394,7 @@ def summary_html(rows: list[Row], wrong_answers: dict[str, Counter], keys: dict[
 <tbody>
 {table}
 </tbody></table>
-{_written_html(written, keys)}
+{_written_html(written)}
 <h2>Every student's feedback</h2>
 <p>Auto-checked points per exercise; each links to the student's feedback page.</p>
 <table><thead><tr><th>Student</th>{"".join(f"<th>{e(x)}</th>" for x in exercises)}</tr></thead>
@@ -412,7 +412,7 @@ def _points_or_page(totals: dict, student: str, exercise: str, keys: dict) -> st
     return "feedback"
 
 
-def _written_html(written, keys) -> str:
+def _written_html(written) -> str:
     """The written work's section of the summary: responses scored per question, and the sheets' problems."""
     if written is None or not written.counts:
         return ""

@@ -126,10 +126,10 @@ def _plain_cells(student):
 
     student = copy.copy(student)
     cells = []
-    for cell in student.get("cells") or []:
-        if not isinstance(cell, dict):
+    for raw in student.get("cells") or []:
+        if not isinstance(raw, dict):
             continue
-        cell = copy.copy(cell)
+        cell = copy.copy(raw)
         meta = dict(cell.get("metadata") or {})
         casekit_meta = meta.get("casekit")
         if not isinstance(casekit_meta, dict):
@@ -163,7 +163,7 @@ async def run(released, submission: bytes, student_nb, limits: Limits, slot: int
               sandboxed: bool = True, warm: bool = True, first_cell: str | None = None,
               values: dict[str, dict] | None = None) -> Outcome:
     """Run one submission in a fresh sandboxed kernel; return what each question reported, or why it did not."""
-    from casekit.grade import sandbox, session
+    from casekit.grade import session
 
     token = "@@casekit-" + secrets.token_hex(8) + "@@"
     notebook, absent, notes = graded_notebook(released, student_nb, token, first_cell, values)

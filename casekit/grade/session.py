@@ -401,9 +401,9 @@ class _Kernel:
                     if self.messages > self.caps.cell_messages:
                         raise Stop("error", f"not reached: the kernel sent the grader more than "
                                             f"{self.caps.cell_messages} messages during one cell, so grading stopped")
-                    return name, self._parse(name, frames)
+                    return name, self._parse(frames)
 
-    def _parse(self, channel: str, frames) -> "_Message | None":
+    def _parse(self, frames) -> "_Message | None":
         """Return the message in ``frames``, or None when it is malformed.
 
         Only the header and parent header are read here, each at most ``HEADER_BYTES``, with plain ``json.loads``
@@ -412,10 +412,9 @@ class _Kernel:
         not checked: only this kernel can reach these sockets, and it holds the key anyway.
         """
         try:
-            for start, frame in enumerate(frames[:8]):
-                if len(frame) == 9 and frame.bytes == b"<IDS|MSG>":
-                    break
-            else:
+            start = next((i for i, frame in enumerate(frames[:8])
+                          if len(frame) == 9 and frame.bytes == b"<IDS|MSG>"), None)
+            if start is None:
                 return None
             parts = frames[start + 1:start + 6]
             if len(parts) < 5 or len(parts[1]) > HEADER_BYTES or len(parts[2]) > HEADER_BYTES:

@@ -250,7 +250,7 @@ def _join(target: int) -> None:
     os.close(root)
     for cap in range(64):
         if libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 and ctypes.get_errno() != 22:  # EINVAL: no such cap
-            raise OSError(ctypes.get_errno(), "cannot drop capability %d from the bounding set" % cap)
+            raise OSError(ctypes.get_errno(), f"cannot drop capability {cap} from the bounding set")
     os.setresgid(gid, gid, gid)
     os.setresuid(uid, uid, uid)
     header = (ctypes.c_uint32 * 2)(_LINUX_CAPABILITY_VERSION_3, 0)
@@ -312,22 +312,25 @@ def _setns(libc, fd: int, flags: int) -> None:
 
 def _pid_of(pidfd: int) -> int:
     """Return the pid behind a pidfd (from ``/proc/self/fdinfo``)."""
-    for line in open(f"/proc/self/fdinfo/{pidfd}"):
-        if line.startswith("Pid:"):
-            pid = int(line.split()[1])
-            if pid > 0:
-                return pid
+    with open(f"/proc/self/fdinfo/{pidfd}", encoding="ascii") as info:
+        for line in info:
+            if line.startswith("Pid:"):
+                pid = int(line.split()[1])
+                if pid > 0:
+                    return pid
     raise ProcessLookupError("the sandbox's placeholder process has ended")
 
 
 def _ns_id(pid: int, kind: str) -> int:
     """Return the uid (or gid) of process ``pid`` as its own user namespace numbers it."""
-    status = open(f"/proc/{pid}/status").read()
+    with open(f"/proc/{pid}/status", encoding="ascii") as file:
+        status = file.read()
     host = int(next(line for line in status.splitlines() if line.startswith(kind.capitalize() + ":")).split()[1])
-    for line in open(f"/proc/{pid}/{kind}_map"):
-        inside, outside, count = map(int, line.split())
-        if outside <= host < outside + count:
-            return inside + host - outside
+    with open(f"/proc/{pid}/{kind}_map", encoding="ascii") as mapping:
+        for line in mapping:
+            inside, outside, count = map(int, line.split())
+            if outside <= host < outside + count:
+                return inside + host - outside
     raise PermissionError(f"the sandbox's {kind} {host} is not mapped in its user namespace")
 
 

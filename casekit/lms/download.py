@@ -38,6 +38,7 @@ EXERCISE_ID = re.compile(r"ex\d{2}")
 EXERCISE_IN_NAME = re.compile(r"(?<![A-Za-z0-9])(ex\d{2})(?!\d)", re.IGNORECASE)
 MAX_FILE_MB = 50  # like the grader's --max-notebook-mb
 MAX_ENTRIES = 100_000
+REPORT_NAME = "collect_report.txt"
 
 
 class CollectError(ValueError):
@@ -97,6 +98,11 @@ def collect(download: Path, lms: str, roster_path: Path, out: Path, exercises: P
     except roster_mod.RosterError as err:
         raise CollectError(str(err)) from None
     report = Report(problems=list(the_roster.problems))
+    if REPORT_NAME in the_roster.by_student:  # the report's own file name cannot also be a student's folder
+        entry = the_roster.by_student.pop(REPORT_NAME)
+        the_roster.by_lms_id.pop(entry.get("lms_id", ""), None)
+        report.problems.append(f"roster line {entry['line']}: {REPORT_NAME} is the name of collect's report, not a "
+                               "student id; the row is left out")
     entries, refused = list_download(download)
     report.problems += refused
 
@@ -151,7 +157,7 @@ def collect(download: Path, lms: str, roster_path: Path, out: Path, exercises: P
         report.placed.append((student, f"{student}/{released[exercise]}", source))
     collected = {s for s, _ in best}
     report.nothing_from = sorted(s for s in the_roster.by_student if s not in collected)
-    _write(out / "collect_report.txt", ("\n".join(report.lines()) + "\n").encode("utf-8", "backslashreplace"))
+    _write(out / REPORT_NAME, ("\n".join(report.lines()) + "\n").encode("utf-8", "backslashreplace"))
     return report
 
 
@@ -194,11 +200,11 @@ def list_download(download: Path) -> tuple[list[Entry], list[str]]:
         if info.file_size > MAX_FILE_MB * 1024 * 1024:
             refused.append(f"{shown}: {info.file_size / 1e6:.0f} MB, over the {MAX_FILE_MB} MB limit; refused")
             continue
-        entries.append(Entry(parts, tuple(info.date_time), info.file_size, _zip_reader(archive, info, shown)))
+        entries.append(Entry(parts, tuple(info.date_time), info.file_size, _zip_reader(archive, info)))
     return entries, refused
 
 
-def _zip_reader(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str):
+def _zip_reader(archive: zipfile.ZipFile, info: zipfile.ZipInfo):
     def read() -> bytes:
         limit = MAX_FILE_MB * 1024 * 1024
         try:

@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from casekit.grade.report import write_atomic
 from casekit.review import pages, people, rubric, sheet
 
 
@@ -37,10 +38,9 @@ def rubric_of(key) -> rubric.Rubric:
             return rubric.parse(text)
         except rubric.RubricError:
             continue
-    else:
-        top = int(key.points)
-        return rubric.Rubric([rubric.Criterion("points", "Points", "the question's points",
-                                               [rubric.Level(p, str(p)) for p in range(top + 1)])])
+    top = int(key.points)
+    return rubric.Rubric([rubric.Criterion("points", "Points", "the question's points",
+                                           [rubric.Level(p, str(p)) for p in range(top + 1)])])
 
 
 def update(out: Path, graded_of: dict, keys: dict, titles: dict, names: bool = False, progress=print) -> Written:
@@ -63,14 +63,16 @@ def update(out: Path, graded_of: dict, keys: dict, titles: dict, names: bool = F
         wanted = [(s, exercise, qid, q.points) for qid, q in free.items() for s in people.shuffled(read, qid)]
         try:
             added = sheet.add_rows(path, wanted)
+        except sheet.SheetError as err:  # not a sheet any more: nothing in it is used, nothing changed
+            written.problems.append(str(err))
+            scores = {}
+        else:
             if added:
                 progress(f"{path}: {added} row(s) added for new responses")
-        except sheet.SheetError as err:
-            written.problems.append(str(err))
-        scores, problems = sheet.read(path, exercise, {qid: (q.points, rubrics[qid]) for qid, q in free.items()},
-                                      students)
-        written.problems += problems
-        written.scores.update(scores)
+            scores, problems = sheet.read(path, exercise, {qid: (q.points, rubrics[qid]) for qid, q in free.items()},
+                                          students)
+            written.problems += problems
+            written.scores.update(scores)
         for qid, q in free.items():
             order = people.shuffled(read, qid)
             responses = [{"student": s, "pseudonym": aliases[s], **read[s][qid].as_dict()}
@@ -80,8 +82,6 @@ def update(out: Path, graded_of: dict, keys: dict, titles: dict, names: bool = F
                     "prompt": q.prompt, "max_points": q.points, "model_answer": model,
                     "rubric": rubrics[qid].as_dict(), "responses": responses}
             folder = out / "responses" / exercise
-            from casekit.grade.report import write_atomic
-
             write_atomic(folder / f"{qid}.json", json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True))
             write_atomic(folder / f"{qid}.html", pages.responses_html(data, scores, names))
             written.counts[qid] = (sum(1 for r in responses if (r["student"], qid) in scores

@@ -19,7 +19,8 @@ from typing import Any
 
 from casekit import data, palette
 from casekit.timeline.dates import date_text
-from casekit.timeline.style import AXIS, INK, LAYOUT, NOTE, TEXT, WHITE, blank, title, wrap
+from casekit.timeline.style import (AXIS, INK, LAYOUT, NOTE, NOTE_SIZE, NOTE_WRAP, TEXT, WHITE, blank, legend_below,
+                                    legend_height, lines, note_height, title, title_height, wrap)
 
 YEARS = (1949, 2018)
 MARKS = ("e1950_treaty_in_force", "e2001_treaty_signed")
@@ -94,11 +95,14 @@ def _runs(years: list[int]) -> str:
     return ", ".join(f"{r[0]}" if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
 
 
-def _marks(events, ids) -> tuple[list[dict], list[dict]]:
-    """Return shapes and labels marking the events ``ids`` (a period as a bracket, a day as a line)."""
-    shapes, labels = [], []
+def _marks(events, ids) -> tuple[list[dict], list[dict], list[str]]:
+    """Return shapes, tags and key lines marking the events ``ids`` (a period as a bracket, a day as a line).
+
+    Over the grid each event gets only a letter (A, B, …), which never runs into its neighbour however narrow the
+    figure; the note under the grid says what each letter is.
+    """
+    shapes, labels, key = [], [], []
     known = events.set_index("id") if events is not None else None
-    low, high = YEARS[0] - 0.5, YEARS[1] + 0.5
     for event_id in ids:
         if known is None or event_id not in known.index:
             continue
@@ -113,13 +117,12 @@ def _marks(events, ids) -> tuple[list[dict], list[dict]]:
         if x1 > x0:
             shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": x0, "x1": x1, "y0": 1.04, "y1": 1.04,
                            "line": {"color": INK, "width": 1.5}})
-        centre = (x0 + x1) / 2
-        anchor = "right" if (centre - low) / (high - low) > 0.7 else "left" if x1 == x0 else "center"
+        tag = chr(ord("A") + len(key))
         when = date_text(event["date"], event["end_date"] if has_end else None, str(event["precision"]))
-        labels.append({"text": f"{html.escape(event['title'])}<br>{when}", "x": centre, "xref": "x", "y": 1.05,
-                       "yref": "paper", "yanchor": "bottom", "xanchor": anchor, "showarrow": False,
-                       "align": anchor if anchor != "center" else "center", "font": {"size": 12}})
-    return shapes, labels
+        labels.append({"text": f"<b>{tag}</b>", "x": (x0 + x1) / 2, "xref": "x", "y": 1.05, "yref": "paper",
+                       "yanchor": "bottom", "xanchor": "center", "showarrow": False, "font": {"size": 12}})
+        key.append(f"{tag}: {html.escape(event['title'])}, {when}.")
+    return shapes, labels, key
 
 
 def _citation(sources=None) -> str:
@@ -134,8 +137,10 @@ def _citation(sources=None) -> str:
     return "Data: " + "; ".join(parts) + f" (sources.csv: {ids})."
 
 
-def _note(columns: list[Obligation], states: dict[str, list[str]], years: list[int]) -> dict[str, Any]:
-    """Return the note under the grid: where data is missing, where nothing is recorded, and the data credit."""
+def _note(columns: list[Obligation], states: dict[str, list[str]], years: list[int], key: list[str],
+          plot: int, offset: int) -> dict[str, Any]:
+    """Return the note ``offset`` px under the grid, from the figure's left edge: what the letters over the grid
+    mark, where data is missing, where nothing is recorded, and the data credit; wrapped to fit a narrow figure."""
     gaps = []
     for dataset in dict.fromkeys(o.dataset for o in columns):
         first = next(o for o in columns if o.dataset == dataset)
@@ -145,28 +150,39 @@ def _note(columns: list[Obligation], states: dict[str, list[str]], years: list[i
     none_recorded = [y for i, y in enumerate(years) if all(row[i] != "recorded" for row in states.values())]
     explain = (f"Blank: no data ({'; '.join(gaps)}). " if gaps else "") + \
         f"No obligation recorded in either dataset: {_runs(none_recorded) or 'none'}."
-    return {"text": explain + "<br>" + _citation(), "xref": "paper", "yref": "paper", "x": 0, "y": -0.2,
+    text = "<br>".join(line for part in (*key, explain, _citation()) for line in lines(part, NOTE_WRAP))
+    return {"text": text, "xref": "paper", "yref": "paper", "x": 0, "xshift": -MARGIN_LEFT + 8, "y": -offset / plot,
             "xanchor": "left", "yanchor": "top", "showarrow": False, "align": "left",
-            "font": {"size": 11, "color": NOTE}}
+            "font": {"size": NOTE_SIZE, "color": NOTE}}
+
+
+HEADING = title("“Not allies”? What two alliance datasets record for China and the USSR/Russia, 1949–2018",
+                "Each row is one kind of treaty promise; blue where a dataset records it for that year. Hover a "
+                "cell for what the promise means.")
+MARGIN_LEFT = 160
+ROW = 26  # px per obligation row
+# Under the grid: the years (26 px, never turned on end), the key, then the note.
+LEGEND_AT, NOTE_AT = 30, 30 + legend_height(len(COLOURS), titled=False)
 
 
 def _layout(labels: list[str], shapes: list[dict], notes: list[dict]) -> dict[str, Any]:
     """Return the alliance grid's layout: a title that asks the question, one row per obligation, the notes."""
+    top = title_height(HEADING) + 30  # room for the letters over the grid
+    plot = ROW * len(labels)
+    bottom = NOTE_AT + note_height(notes[-1]["text"]) + 6
     return {
         **LAYOUT,
-        "title": title("“Not allies”? What two alliance datasets record for China and the USSR/Russia, "
-                       "1949–2018",
-                       "Each row is one kind of treaty promise; blue where a dataset records it for "
-                       "that year. Hover a cell for what the promise means."),
-        "xaxis": {"range": [YEARS[0] - 0.5, YEARS[1] + 0.5], "dtick": 5, "ticks": "outside",
+        "title": HEADING,
+        "xaxis": {"range": [YEARS[0] - 0.5, YEARS[1] + 0.5], "tick0": 1950, "dtick": 20, "tickangle": 0,
+                  "ticks": "outside",
                   "showgrid": False, "fixedrange": True},
         "yaxis": {"range": [len(labels) - 0.5, -0.5], "tickmode": "array", "tickvals": list(range(len(labels))),
                   "ticktext": labels, "fixedrange": True, "showgrid": False, "zeroline": False},
         "shapes": shapes,
         "annotations": notes,
-        "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": -0.2, "yanchor": "top"},
-        "height": 560,
-        "margin": {"l": 160, "r": 30, "t": 165, "b": 120},
+        "legend": legend_below(plot, LEGEND_AT),
+        "height": top + plot + bottom,
+        "margin": {"l": MARGIN_LEFT, "r": 30, "t": top, "b": bottom},
     }
 
 
@@ -198,8 +214,8 @@ def alliance_figure(alliances=None, events=None, marks=MARKS):
     keys = [{"type": "scatter", "mode": "markers", "name": state, "x": [None], "y": [None], "hoverinfo": "skip",
              "marker": {"symbol": "square", "size": 14, "color": colour, "line": {"color": AXIS, "width": 1}}}
             for state, colour in COLOURS.items()]
-    shapes, notes = _marks(events, marks or ())
-    notes.append(_note(columns, states, years))
+    shapes, notes, key = _marks(events, marks or ())
+    notes.append(_note(columns, states, years, key, ROW * len(columns), NOTE_AT))
     # A rule between the datasets' rows.
     for row in range(1, len(columns)):
         if columns[row].dataset != columns[row - 1].dataset:

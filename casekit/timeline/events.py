@@ -15,7 +15,8 @@ from typing import Any
 from casekit import data
 from casekit.timeline import dates
 from casekit.timeline.style import (AXIS, FAINT, GRID, INK, LAYOUT, OTHER_COLOUR, PALETTE, RULE, STATUS_MARKS,
-                                    STATUS_NAMES, WHITE, blank, iso, stack, title, wrap)
+                                    STATUS_NAMES, blank, iso, legend_below, legend_height, stack, title,
+                                    title_height, wrap)
 
 
 def lanes() -> list[str]:
@@ -156,7 +157,8 @@ def _keys(categories: list[str]) -> list[dict[str, Any]]:
 
     keys = [key(c, c, "circle", PALETTE.get(c, OTHER_COLOUR), PALETTE.get(c, OTHER_COLOUR)) for c in categories]
     keys += [key(STATUS_NAMES[s], s, symbol, INK, INK) for s, symbol in STATUS_MARKS.items()]
-    keys.append(key("in the article (black ring)", "in the article", "circle", WHITE, INK))
+    # A filled dot in a black ring, unlike the open ring of "to verify": the ring is what marks the article's events.
+    keys.append(key("in the article: dot in a black ring", "in the article", "circle", OTHER_COLOUR, INK))
     return keys
 
 
@@ -165,14 +167,17 @@ def _layout(categories: list[str], first, last, count: int) -> dict[str, Any]:
     pad = (last - first) * 0.015
     span = (last - first).days
     xaxis = {"type": "date", "range": [f"{first - pad:%Y-%m-%d}", f"{last + pad:%Y-%m-%d}"], "title": {"text": "Date"},
-             "showgrid": True, "gridcolor": GRID, "linecolor": AXIS, "ticks": "outside"}
+             "showgrid": True, "gridcolor": GRID, "linecolor": AXIS, "ticks": "outside", "tickangle": 0}
     if span <= 400:
         xaxis.update({"dtick": "M1", "tickformat": "%b\n%Y" if first.year != last.year else "%b"})
+    heading = title(f"China and Russia: events, {dates.window_text(first, last)}",
+                    "One lane per kind of event. Hover a marker for its date, sources and status; a black ring: "
+                    "the article mentions it. Drag across dates to zoom, double-click to zoom out.")
+    # Under the plot: the dates (never turned on end), the axis title, then the key.
+    top, bottom, plot = title_height(heading) + 8, 70 + legend_height(len(categories) + 3), 300
     return {
         **LAYOUT,
-        "title": title(f"China and Russia: events, {dates.window_text(first, last)}",
-                       "One lane per kind of event. Hover a marker for its date, sources and status;<br>"
-                       "a black ring: the article mentions it. Drag across dates to zoom, double-click to zoom out."),
+        "title": heading,
         "xaxis": xaxis,
         "yaxis": {"range": [len(categories) - 0.5, -0.5], "tickmode": "array", "tickvals": list(range(len(categories))),
                   "ticktext": list(categories), "title": {"text": "Kind of event"}, "zeroline": False,
@@ -182,11 +187,10 @@ def _layout(categories: list[str], first, last, count: int) -> dict[str, Any]:
         "annotations": [{"text": "No event matches these filters.", "xref": "paper", "yref": "paper", "x": 0.5,
                          "y": 0.5, "showarrow": False, "font": {"size": 16, "color": FAINT},
                          "visible": count == 0}],
-        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.2, "yanchor": "top",
-                   "itemsizing": "constant", "title": {"text": "Key: "}},
+        "legend": {**legend_below(plot, 70), "title": {"text": "Key", "side": "top"}},
         "hovermode": "closest",
-        "height": 520,
-        "margin": {"l": 90, "r": 30, "t": 105, "b": 120},
+        "height": top + plot + bottom,
+        "margin": {"l": 90, "r": 30, "t": top, "b": bottom},
     }
 
 

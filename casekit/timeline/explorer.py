@@ -100,7 +100,8 @@ def _controls(ready) -> dict[str, Any]:
         "preset": widgets.ToggleButtons(options=[(p.replace("-", "–"), p) for p in dates.PRESETS],
                                         value="1949-2023", description="Preset:"),
         "years": widgets.IntRangeSlider(value=(low, high), min=low, max=high, step=1, description="Years:",
-                                        continuous_update=False, layout=widgets.Layout(width="520px")),
+                                        continuous_update=False,
+                                        layout=widgets.Layout(width="520px", max_width="100%")),
         "categories": {c: widgets.Checkbox(value=True, description=c, indent=False,
                                            layout=widgets.Layout(width="auto", margin="0 12px 0 0"))
                        for c in lanes()},
@@ -108,6 +109,19 @@ def _controls(ready) -> dict[str, Any]:
         "actors": widgets.Dropdown(options=[("all actors", "")] + [(names.get(a, a), a) for a in involved],
                                    value="", description="Actor:"),
     }
+
+
+def _fit_width():
+    """Return a widget of no height whose front end (``assets/fit_width.js``) makes the explorer's figure fit its
+    column: plotly's FigureWidget is drawn before it is on the page, at a default 700 px."""
+    from pathlib import Path
+
+    import anywidget
+
+    class FitWidth(anywidget.AnyWidget):
+        _esm = Path(__file__).resolve().parents[1] / "assets" / "fit_width.js"
+
+    return FitWidth()
 
 
 def explorer(events=None):
@@ -123,6 +137,7 @@ def explorer(events=None):
     controls = _controls(ready)
     spec = on_filter(state(controls), ready)
     fig = go.FigureWidget(spec)
+    fig._config = {"responsive": True}  # fit the column on a resize (see _fit_width)
     panel, status = widgets.HTML(_PANEL_HINT), widgets.HTML(_status_html(ready, spec))
 
     def refresh(_change=None) -> None:
@@ -152,8 +167,11 @@ def explorer(events=None):
         control.observe(refresh, names="value")
     for trace in fig.data:
         trace.on_click(on_click)
-    box = widgets.VBox([widgets.HBox([controls["preset"], controls["years"]]),
-                        widgets.HBox([widgets.Label("Kinds:"), *controls["categories"].values()]),
-                        controls["actors"], fig, status, panel])
+    # Rows of controls wrap, rather than run off the right edge of a narrow notebook.
+    wrapping = widgets.Layout(flex_flow="row wrap", max_width="100%")
+    box = widgets.VBox([widgets.HBox([controls["preset"], controls["years"]], layout=wrapping),
+                        widgets.HBox([widgets.Label("Kinds:"), *controls["categories"].values()], layout=wrapping),
+                        controls["actors"], fig, _fit_width(), status, panel], layout=widgets.Layout(max_width="100%"))
+    box.add_class("ck-explorer")
     box.figure, box.controls, box.panel, box.status, box.on_click = fig, controls, panel, status, on_click
     return box

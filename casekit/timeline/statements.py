@@ -14,7 +14,8 @@ import html
 
 from casekit import data, palette
 from casekit.timeline.dates import day_text
-from casekit.timeline.style import AXIS, GRID, LAYOUT, RULE, STATUS_NAMES, blank, iso, stack, title, wrap
+from casekit.timeline.style import (AXIS, GRID, LAYOUT, RULE, STATUS_NAMES, blank, iso, legend_below, legend_height,
+                                    stack, title, title_height, wrap)
 
 # Mode -> (legend name, symbol, colour): a quote is a filled dot, a paraphrase an open diamond.
 MODE_MARKS = {"direct": ("direct quote", "circle", palette.BLUE),
@@ -90,25 +91,28 @@ def statements_figure(statements=None):
                        "hovertext": [_statement_hover(r, names[r["speaker"]]) for r in chosen.to_dict("records")],
                        "hoverinfo": "text", "marker": {"symbol": symbol, "size": 12, "color": colour,
                                                        "line": {"width": 2, "color": colour}}})
-    axis = {"type": "date", "title": {"text": "Date"}, "gridcolor": GRID, "linecolor": AXIS, "ticks": "outside"}
+    axis = {"type": "date", "title": {"text": "Date"}, "gridcolor": GRID, "linecolor": AXIS, "ticks": "outside",
+            "tickangle": 0, "tickformat": "%b<br>%Y"}
     if len(rows):
         pad = max(last - first, dt.timedelta(days=30)) * 0.04
         axis["range"] = [f"{first - pad:%Y-%m-%d}", f"{last + pad:%Y-%m-%d}"]
+    heading = title("Who said what, when: the statements the article quotes or paraphrases",
+                    "One point per statement, a row per speaker. Hover a point for the outlet, the article's "
+                    "words and the original's.")
+    # Under the plot: the dates (two lines), the axis title, then the key.
+    margin_top, bottom, plot = title_height(heading) + 8, 84 + legend_height(len(MODE_MARKS)), max(220, int(34 * top))
     layout = {
         **LAYOUT,
-        "title": title("Who said what, when: the statements the article quotes or paraphrases",
-                       "One point per statement, a row per speaker. Hover a point for the outlet, the article's "
-                       "words and the original's."),
+        "title": heading,
         "xaxis": axis,
         "yaxis": {"tickmode": "array", "tickvals": ticks, "ticktext": [wrap(names[s], 24) for s in order],
                   "range": [top - 0.6, -0.6], "zeroline": False, "showgrid": False, "fixedrange": True},
         "shapes": [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": t, "y1": t,
                     "line": {"color": RULE, "width": 1}, "layer": "below"} for t in borders[:-1]],
-        "legend": {"orientation": "h", "x": 0, "y": -0.15, "yanchor": "top", "title": {"text": "How the article "
-                                                                                             "gives it: "}},
+        "legend": {**legend_below(plot, 84), "title": {"text": "How the article gives it", "side": "top"}},
         "hovermode": "closest",
-        "height": max(380, int(160 + 34 * top)),
-        "margin": {"l": 180, "r": 30, "t": 90, "b": 110},
+        "height": margin_top + plot + bottom,
+        "margin": {"l": 180, "r": 30, "t": margin_top, "b": bottom},
     }
     return go.Figure({"data": traces, "layout": layout})
 

@@ -58,11 +58,62 @@ def blank(value) -> bool:
     return value is None or (not isinstance(value, (list, tuple)) and bool(pd.isna(value)))
 
 
+# Figures are drawn as wide as the notebook's column, which at 800 px with the file browser open is about 380 px:
+# titles, explanations and notes are wrapped to fit that (plotly never wraps text itself), and placed from the
+# figure's own edges, so that nothing is cut off or drawn over something else at any width.
+TITLE_SIZE, EXPLANATION_SIZE, NOTE_SIZE = 16, 12, 11
+TITLE_WRAP, EXPLANATION_WRAP, NOTE_WRAP = 38, 54, 62
+_LINE = {TITLE_SIZE: 21, EXPLANATION_SIZE: 16, NOTE_SIZE: 14}  # px per line of text at each size
+_PAD = 22  # plotly sets a title's first line a little above its anchor: this keeps it inside the figure
+
+
+def lines(text: str, width: int) -> list[str]:
+    """Return ``text`` (plain, or with ``<br>`` where a line must break) wrapped to ``width`` characters."""
+    return [line for part in text.split("<br>") for line in (textwrap.wrap(part, width) or [""])]
+
+
 def title(text: str, explanation: str) -> dict[str, Any]:
-    """Return a figure title with a smaller explanatory line under it (plain title text, so every renderer and
-    the FigureWidget place the two lines together)."""
-    return {"text": f"{text}<br><span style='font-size:12px;color:{NOTE}'>{explanation}</span>", "x": 0.01,
-            "xanchor": "left"}
+    """Return a figure title with a smaller explanation under it, wrapped to fit a narrow column, placed from the
+    figure's top left corner (plain title text, so every renderer and the FigureWidget place it alike).
+
+    ``title_height`` gives the room it takes, for the figure's top margin.
+    """
+    head = "<br>".join(lines(text, TITLE_WRAP))
+    body = "<br>".join(lines(explanation, EXPLANATION_WRAP))
+    return {"text": f"{head}<br><span style='font-size:{EXPLANATION_SIZE}px;color:{NOTE}'>{body}</span>",
+            "font": {"size": TITLE_SIZE}, "xref": "container", "x": 0, "xanchor": "left",
+            "yref": "container", "y": 1, "yanchor": "top", "pad": {"t": _PAD, "l": 8}}
+
+
+def title_height(spec: dict[str, Any]) -> int:
+    """Return the pixels a ``title`` takes from the figure's top edge, padding included."""
+    head, _, body = spec["text"].partition("<span")
+    return _PAD + _LINE[TITLE_SIZE] * (head.count("<br>")) + _LINE[EXPLANATION_SIZE] * (body.count("<br>") + 1) + 6
+
+
+def note_height(text: str) -> int:
+    """Return the pixels a note of ``NOTE_SIZE`` text with these ``<br>`` line breaks takes."""
+    return _LINE[NOTE_SIZE] * (text.count("<br>") + 1) + 4
+
+
+LEGEND_ROW = 30  # px per entry of a vertical legend (plotly spaces them so, with 12-px markers)
+
+
+def legend_below(plot_height: int, offset: int) -> dict[str, Any]:
+    """Return a legend ``offset`` px under the plot area, from its left edge, one entry to a line.
+
+    One entry to a line keeps the legend as tall at every width, so the figure can reserve its room and nothing
+    moves when the window is resized (a legend laid out in rows wraps differently at each width, and plotly
+    misplaces it after a resize); placed from the figure's edge instead, it would push the plot to the right.
+    ``legend_height`` gives the room it takes.
+    """
+    return {"orientation": "v", "x": 0, "xanchor": "left", "yref": "paper", "y": -offset / plot_height,
+            "yanchor": "top", "itemsizing": "constant", "title": {"side": "top"}}
+
+
+def legend_height(entries: int, titled: bool = True) -> int:
+    """Return the pixels a ``legend_below`` of ``entries`` entries (and a title line) takes."""
+    return LEGEND_ROW * (entries + titled) + 10
 
 
 def wrap(text, width: int = WRAP) -> str:

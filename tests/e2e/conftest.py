@@ -1,5 +1,8 @@
 """End-to-end fixtures: a real JupyterLab on 127.0.0.1 serving a temporary copy of the kit, and headless Chromium.
 
+JupyterLab is started the way the README tells everyone to, ``make lab`` (rooted at the kit, opening the start
+page), with the port, token and settings folders the tests need passed through ``LAB_ARGS``.
+
 Chromium comes from the system (Debian package ``chromium``), never a downloaded browser build; Python drives it
 with ``playwright``. When either is missing, the tests are reported as skipped, with the reason.
 Screenshots go to ``results/e2e/``; a failing test also leaves the page's HTML and its console log there.
@@ -10,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -18,7 +22,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from browser import KIT, RESULTS
 
 CHROMIUM = Path(os.environ.get("CASEKIT_CHROMIUM", "/usr/bin/chromium"))
@@ -34,7 +37,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    """Start JupyterLab from the kit's environment on a free port with a token; yield its base URL and token."""
+    """Start JupyterLab with ``make lab`` in a copy of the kit, on a free port with a token; yield URL and token."""
     if not CHROMIUM.exists():
         missing = f"no Chromium at {CHROMIUM} (install the Debian package 'chromium'); browser tests not run"
         if os.environ.get("CI"):  # CI installs Chromium (.ci/run): there a missing browser is a failure
@@ -55,15 +58,19 @@ def lab(tmp_path_factory):
     notebook_settings.mkdir(parents=True)
     (notebook_settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
     port, token = _free_port(), "casekit-e2e-" + os.urandom(8).hex()
-    args = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-            f"--ServerApp.port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={copy}",
-            f"--LabApp.user_settings_dir={root / 'settings'}", f"--LabApp.workspaces_dir={root / 'workspaces'}"]
-    if os.geteuid() == 0:
-        args.append("--allow-root")
+    # Started the way the README says, `make lab`, in the copy; VENV= the environment running the tests (so the
+    # copy reuses it), and -o its install stamp so that make never reinstalls the kit from the temporary copy.
+    venv = Path(sys.prefix)
+    lab_args = " ".join(["--no-browser", f"--ServerApp.port={port}", f"--IdentityProvider.token={token}",
+                         f"--LabApp.user_settings_dir={root / 'settings'}",
+                         f"--LabApp.workspaces_dir={root / 'workspaces'}"])
+    args = ["make", "--no-print-directory", "-C", str(copy), "lab", f"VENV={venv}", "-o",
+            str(venv / ".casekit-installed"), f"LAB_ARGS={lab_args}"]
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(root / "config"), JUPYTER_RUNTIME_DIR=str(root / "runtime"),
                CASEKIT_DATA=str(copy / "data"))
     log = (root / "server.log").open("w")
-    server = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
+    # A session of its own, so that stopping the test stops make and the JupyterLab it started, together.
+    server = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(240):
@@ -78,12 +85,22 @@ def lab(tmp_path_factory):
             pytest.fail("JupyterLab did not answer within 120 s")
         yield {"base": base, "token": token, "root": copy}
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        _stop(server)
         log.close()
+
+
+def _stop(server: subprocess.Popen) -> None:
+    """Stop ``make lab`` and JupyterLab under it (their own process group): politely, then for sure."""
+    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(server.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            server.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 @pytest.fixture(scope="module")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-
-from casekit import data, timeline
-from casekit.lessons import LESSONS
 from browser import open_notebook, screenshot
+from layout import problems
+
+from casekit import data, source, timeline
+from casekit.lessons import LESSONS
 
 BROKEN = ["Error displaying widget", "Failed to load model class", "Traceback (most recent call last)",
           "Loading widget..."]
@@ -28,8 +29,11 @@ def test_reader_highlights_toggle_and_show_notes(page, lab):
     screenshot(page, "reader", reader)
     kind = "translation_error"
     of_kind = int((annotations["kind"] == kind).sum())
-    reader.locator(f".ck-toggle-{kind}").click()
+    toggle = reader.locator(f"button.ck-toggle-{kind}")
+    assert toggle.get_attribute("aria-pressed") == "true"
+    toggle.click()
     page.wait_for_function(f"() => document.querySelectorAll('.ck-view mark.ck-k-{kind}[data-ann]').length === 0")
+    assert toggle.get_attribute("aria-pressed") == "false"
     assert view.locator("mark.ck-a[data-ann]").count() == len(annotations) - of_kind
     reader.locator(f".ck-toggle-{kind}").click()
     page.wait_for_function(f"() => document.querySelectorAll('.ck-view mark.ck-k-{kind}[data-ann]').length === {of_kind}")
@@ -37,6 +41,19 @@ def test_reader_highlights_toggle_and_show_notes(page, lab):
     mark.hover()
     assert mark.locator(":scope > .ck-tip").is_visible(), "hovering a highlight shows its note"
     screenshot(page, "reader-hover", reader)
+    # The note of the highlight furthest right in the column stays inside the column, on hover and on focus.
+    rightmost = view.locator("mark.ck-a[data-ann]").evaluate_all(
+        "marks => marks.map(m => m.getClientRects()).map(r => r[r.length - 1].right)")
+    far = view.locator("mark.ck-a[data-ann]").nth(max(range(len(rightmost)), key=rightmost.__getitem__))
+    far.scroll_into_view_if_needed()
+    far.hover()
+    assert far.locator(":scope > .ck-tip").is_visible()
+    assert problems(page) == []
+    screenshot(page, "reader-hover-right-edge", reader)
+    page.mouse.move(0, 0)
+    far.focus()
+    assert far.locator(":scope > .ck-tip").is_visible()
+    assert problems(page) == []
     chosen = mark.get_attribute("data-ann")
     note = annotations.set_index("id").loc[chosen, "note"]
     mark.click()
@@ -44,6 +61,52 @@ def test_reader_highlights_toggle_and_show_notes(page, lab):
     panel.first.wait_for(timeout=15_000)
     assert "Sources:" in panel.first.inner_text()
     screenshot(page, "reader-note", reader)
+
+
+def test_reader_counts_one_paragraph_searches_and_keeps_the_focus(page, lab):
+    open_notebook(page, lab, "notebooks/01_reading_the_source.ipynb")
+    reader = output_of(page, "source.reader()")
+    view = reader.locator(".ck-view")
+    view.locator("mark.ck-a[data-ann]").first.wait_for(timeout=30_000)
+    count = reader.locator(".ck-count")
+    # The count line counts what is shown: one paragraph's highlights, and the matches in that paragraph.
+    reader.locator("select").select_option(label="¶4")
+    page.wait_for_function("() => document.querySelectorAll('.ck-view .ck-par').length === 1")
+    in_4, _ = source.shown_counts(paragraph=4)
+    assert view.locator("mark.ck-a[data-ann]").count() == in_4
+    assert count.inner_text().startswith(f"{in_4} highlight"), count.inner_text()
+    search = reader.locator("input[type=text]")
+    search.fill("Politico")
+    search.press("Enter")
+    page.wait_for_function("() => document.querySelector('.ck-count').textContent.includes('Politico')")
+    _, politico_in_4 = source.shown_counts(search="Politico", paragraph=4)
+    assert view.locator("mark.ck-hit").count() == politico_in_4
+    assert ("no match" in count.inner_text()) == (politico_in_4 == 0), count.inner_text()
+    screenshot(page, "reader-paragraph-4-search", reader)
+    # Searching the whole article scrolls the view to the first match.
+    reader.locator("select").select_option(label="All paragraphs")
+    search.fill("Putin")
+    search.press("Enter")
+    page.wait_for_function("() => document.querySelectorAll('.ck-view mark.ck-hit').length > 0")
+    page.wait_for_timeout(300)
+    _, everywhere = source.shown_counts(search="Putin")
+    assert view.locator("mark.ck-hit").count() == everywhere > 0
+    hit, frame = view.locator("mark.ck-hit").first.bounding_box(), view.bounding_box()
+    assert frame["y"] <= hit["y"] and hit["y"] + hit["height"] <= frame["y"] + frame["height"], "first match in view"
+    screenshot(page, "reader-search-scrolled", reader)
+    # Enter on a highlight opens its note and leaves the focus on it, so Tab goes on to the next one.
+    search.fill("")
+    search.press("Enter")
+    marks = view.locator("mark.ck-a[data-ann]")
+    tenth = marks.nth(9)
+    chosen, following = tenth.get_attribute("data-ann"), marks.nth(10).get_attribute("data-ann")
+    tenth.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"() => document.querySelector('.ck-view mark.ck-selected[data-ann=\"{chosen}\"]')")
+    assert page.evaluate("() => document.activeElement.dataset.ann") == chosen
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.dataset.ann") == following
+    screenshot(page, "reader-focus-after-enter", reader)
 
 
 def test_timeline_explorer_draws_markers_and_filters_them(page, lab):
