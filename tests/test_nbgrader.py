@@ -67,7 +67,7 @@ def test_generate_assignment_accepts_the_kit_and_releases_its_exercise(course):
     assert [c.source for c in released.cells if not qmod.is_student_cell(c)] == [
         c.source for c in kit.cells if not qmod.is_student_cell(c)]
     first = next(c for c in released.cells if qmod.is_student_cell(c))
-    assert "instructor" not in first.source and "student_id = ..." in first.source
+    assert '"instructor"' not in first.source and "student_id = ..." in first.source
     ids = [c.metadata["nbgrader"]["grade_id"] for c in kit.cells if "nbgrader" in c.metadata]
     assert ids and all(qmod.GRADE_ID.match(i) for i in ids)
 
