@@ -344,15 +344,15 @@ except OSError as err:
         "ex02.q1": "import numpy as np\nanswer = np.int64(20)",
         "ex02.q2": 'answer = "No, exactly 20 days"',
         "ex02.q3": right["ex02.q3"] + "\nanswer = answer.to_datetime64()",
-        "ex02.q5": 'answer = ("d", "b", "a", "c")',
+        "ex02.q5": right["ex02.q5"] + "\nanswer = tuple(answer)",  # the student's own variant, as a tuple
         "ex02.q6": right["ex02.q6"] + "\nanswer = float(answer)",
-        "ex02.q7": 'answer = events.loc[events["status"] != "verified", ["id", "status"]].set_index(["id", "status"], '
+        "ex02.q7": 'answer = events.loc[events["category"] == q7["category"], ["id", "date"]].set_index(["id", "date"], '
                    'drop=False)',
         "ex02.q8": right["ex02.q8"] + "\nimport numpy as np\nanswer = np.int64(answer)"})
     save("every_shape", answered(shapes, released), kind="honest")
     shapes04 = dict(right04)
     shapes04.update({
-        "ex04.q1": 'answer = ("cow_defense", "cow_nonagg", "cow_entente")',
+        "ex04.q1": right04["ex04.q1"] + "\nanswer = tuple(answer)",
         "ex04.q3": 'answer = "“neither aimed against third countries.”"',
         "ex04.q5": right04["ex04.q5"] + "\nanswer = answer.date()",
         "ex04.q7": right04["ex04.q7"] + "\nanswer = frozenset(answer)",

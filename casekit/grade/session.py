@@ -33,6 +33,7 @@ from pathlib import Path
 
 from casekit.grade import sandbox
 
+DISCONNECT_GRACE = 3.0  # seconds a dropped connection waits for the kernel to be seen dead
 KERNEL_DIED = ("not reached: the kernel died (the notebook called os._exit, crashed, or ran out of "
                "memory)")
 INTERRUPT_GRACE = 3.0  # seconds an interrupted cell gets to stop before the sandbox is killed
@@ -389,9 +390,15 @@ class _Kernel:
             if self._ended():
                 raise Stop("error", KERNEL_DIED)
             if any(sock in ready for sock in self.monitors):
-                await asyncio.sleep(0.05)
-                if self._ended():
-                    raise Stop("error", KERNEL_DIED)
+                # A kernel that dies drops its connection too, a moment before its sandbox (or, warm, the process
+                # that waits for it) is seen to end; on a loaded machine that moment can be long. Give it time,
+                # so that the verdict does not depend on the machine's load: only a kernel that is still alive
+                # after DISCONNECT_GRACE broke its connection on purpose (a message over the cap).
+                end = time.monotonic() + DISCONNECT_GRACE
+                while time.monotonic() < end:
+                    if self._ended():
+                        raise Stop("error", KERNEL_DIED)
+                    await asyncio.sleep(0.01)
                 raise Stop("error", f"not reached: the kernel sent the grader a message over "
                                     f"{self.caps.message_mb} MB (or broke its connection), so grading stopped")
             for name, sock in self.sockets.items():
