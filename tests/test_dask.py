@@ -4,6 +4,7 @@ sends workers nothing but public material, and survives a worker killed in the m
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import signal
@@ -65,13 +66,19 @@ def test_a_dask_run_writes_what_a_local_run_writes_and_sends_no_key(cluster, loc
                 dask=cluster.scheduler_address)
     assert snapshot(tmp_path / "out") == snapshot(local_run / "out")
     assert any("Dask cluster" in m and "2 submission(s) at a time" in m for m in messages), messages
-    # What went to the workers: the released exercise, one submission's bytes, the limits, a slot, the sandbox flag.
-    released = nbformat.writes(nbformat.read(EXERCISE, as_version=4))
+    # What went to the workers: the released exercise, one submission's bytes, the limits, a slot, the sandbox flag,
+    # and the grader's own first cell with the student's variant values (the question parameters, never an answer).
+    def cells(notebook):  # the grader builds its release from the solutions: the same cells, not always the same counts
+        return [(c.cell_type, c.source) for c in notebook.cells]
+
+    released = cells(nbformat.read(EXERCISE, as_version=4))
     handed_in = {(local_run / "class" / f"s{i}" / "ex02.ipynb").read_bytes() for i in range(6)}
     assert len(sent) == 6
-    for name, (exercise, submission, limits, slot, sandboxed) in sent:
-        assert name == "run_one" and exercise == released and submission in handed_in
+    for name, (exercise, submission, limits, slot, sandboxed, first_cell, values) in sent:
+        assert name == "run_one" and cells(nbformat.reads(exercise, as_version=4)) == released and submission in handed_in
         assert limits == LIMITS.__dict__ and slot in (0, 1) and sandboxed is True
+        assert isinstance(first_cell, str) and isinstance(values, dict)
+        assert "accepted" not in first_cell and "hash" not in json.dumps(values, default=str)
 
 
 def test_a_worker_killed_mid_run_costs_nothing(cluster, local_run, tmp_path):
