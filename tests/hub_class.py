@@ -324,6 +324,8 @@ class Student:
                 if cell.cell_type != "code":
                     continue
                 qid = cell.metadata.get("casekit", {}).get("question")
+                if cell.metadata.get("casekit", {}).get("role") == "student":  # the id cell: the student's hub name
+                    cell.source = cell.source.replace("student_id = ...", f"student_id = {self.name!r}", 1)
                 if qid in answers:
                     cell.source = cell.source.replace(placeholder, answers[qid])
                 cell.outputs = execute(channel, cell.source)

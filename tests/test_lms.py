@@ -309,7 +309,7 @@ def test_grade_with_a_roster_writes_canvas_and_moodle_gradebooks(tmp_path, roste
 def test_gradebook_cells_a_spreadsheet_would_run_are_neutralised():
     from casekit.grade.score import QuestionKey, Row
 
-    keys = {"ex02": {"ex02.q1": QuestionKey("ex02.q1", {}, 2.0, "", set(), {})}}
+    keys = {"ex02": {"ex02.q1": QuestionKey("ex02.q1", 2.0, "")}}
     table = roster.Roster(by_student={"ann": {"student": "ann", "lms_id": "1", "name": "=HYPERLINK(\"x\")"}})
     rows = [Row("ann", "ex02", "ex02.q1", 2, 2, "correct", ""), Row("zed", "ex02", "ex02.q1", 0, 2, "wrong", "")]
     text = gradebooks.canvas_csv(rows, keys, {"ex02": "Timeline"}, table)
@@ -323,8 +323,8 @@ def test_written_work_scored_by_hand_counts_in_the_lms_totals():
 
     from casekit.grade.score import QuestionKey, Row
 
-    keys = {"ex02": {"ex02.q1": QuestionKey("ex02.q1", {}, 2.0, "", set(), {}),
-                     "ex02.q9": QuestionKey("ex02.q9", {}, 3.0, "", set(), {}, free=True)}}
+    keys = {"ex02": {"ex02.q1": QuestionKey("ex02.q1", 2.0, ""),
+                     "ex02.q9": QuestionKey("ex02.q9", 3.0, "", free=True)}}
     table = roster.Roster(by_student={s: {"student": s, "lms_id": str(i), "email": f"{s}@x.edu"}
                                       for i, s in enumerate(["ann", "bob", "cy"])})
     rows = [Row("ann", "ex02", "ex02.q1", 2, 2, "correct", ""), Row("bob", "ex02", "ex02.q1", 0, 2, "wrong", ""),
