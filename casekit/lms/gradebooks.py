@@ -60,29 +60,35 @@ def exercise_columns(keys: dict, titles: dict[str, str]) -> list[tuple[str, str,
 
 def canvas_csv(rows, keys: dict, titles: dict[str, str], roster, scores: dict | None = None) -> str:
     """Return the Canvas gradebook import file."""
-    columns = exercise_columns(keys, titles)
-    got = totals(rows, keys, scores)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CANVAS_STUDENT_COLUMNS + [header for _, header, _ in columns])
-    writer.writerow(["Points Possible", "", "", "", ""] + [f"{possible:g}" for _, _, possible in columns])
-    for student, entry in sorted(roster.by_student.items()):
-        line = [entry.get("name") or student, entry.get("lms_id", ""), entry.get("sis_user_id", ""),
-                entry.get("sis_login_id", ""), entry.get("section", "")]
-        writer.writerow([cell(v) for v in line] + [_points(got.get((student, e))) for e, _, _ in columns])
-    return out.getvalue()
+    def student(name, entry):
+        return [name, entry.get("lms_id", ""), entry.get("sis_user_id", ""), entry.get("sis_login_id", ""),
+                entry.get("section", "")]
+    return _gradebook(rows, keys, titles, roster, scores, CANVAS_STUDENT_COLUMNS, student, points_row=True)
 
 
 def moodle_csv(rows, keys: dict, titles: dict[str, str], roster, scores: dict | None = None) -> str:
     """Return the Moodle grade import file."""
+    def student(name, entry):
+        return [name, entry.get("id_number", ""), entry.get("email", "")]
+    return _gradebook(rows, keys, titles, roster, scores, MOODLE_STUDENT_COLUMNS, student, points_row=False)
+
+
+def _gradebook(rows, keys, titles, roster, scores, student_columns, student, points_row: bool) -> str:
+    """Write one LMS gradebook: the LMS's student columns, one column per exercise, a row per roster student.
+
+    ``student(name, roster entry)`` gives the LMS's student cells; ``points_row`` adds Canvas's "Points Possible".
+    """
     columns = exercise_columns(keys, titles)
     got = totals(rows, keys, scores)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(MOODLE_STUDENT_COLUMNS + [header for _, header, _ in columns])
-    for student, entry in sorted(roster.by_student.items()):
-        line = [entry.get("name") or student, entry.get("id_number", ""), entry.get("email", "")]
-        writer.writerow([cell(v) for v in line] + [_points(got.get((student, e))) for e, _, _ in columns])
+    writer.writerow(student_columns + [header for _, header, _ in columns])
+    if points_row:
+        writer.writerow(["Points Possible"] + [""] * (len(student_columns) - 1)
+                        + [f"{possible:g}" for _, _, possible in columns])
+    for name, entry in sorted(roster.by_student.items()):
+        writer.writerow([cell(v) for v in student(entry.get("name") or name, entry)]
+                        + [_points(got.get((name, e))) for e, _, _ in columns])
     return out.getvalue()
 
 
