@@ -59,14 +59,14 @@ def check_layer(items, where: str = "the annotations") -> list[dict]:
     """
     from casekit.source import KINDS
 
-    if type(items) is not list:
+    if not isinstance(items, list):
         raise AnnotationShapeError(f"{where}: expected a list of annotations, got {type(items).__name__}")
     if len(items) > MAX_ITEMS:
         raise AnnotationShapeError(f"{where}: {len(items)} annotations; at most {MAX_ITEMS} are kept")
     clean = []
     for number, item in enumerate(items, start=1):
         at = f"{where}, item {number}"
-        if type(item) is not dict:
+        if not isinstance(item, dict):
             raise AnnotationShapeError(f"{at}: expected a dict with 'exact', 'kind', 'note', got "
                                        f"{type(item).__name__}")
         extra = set(item) - _FIELDS
@@ -116,7 +116,7 @@ def saved_layers(notebook) -> dict[str, list[dict]]:
                     bundle = json.loads(bundle)
                 except ValueError:
                     raise AnnotationShapeError(f"{where}: not valid JSON") from None
-            if type(bundle) is not dict or set(bundle) != {"key", "annotations"}:
+            if not isinstance(bundle, dict) or set(bundle) != {"key", "annotations"}:
                 raise AnnotationShapeError(f"{where}: expected {{'key': ..., 'annotations': [...]}}")
             key = bundle["key"]
             if type(key) is not str or not key or len(key) > MAX_KEY:
@@ -130,7 +130,7 @@ def saved_layers(notebook) -> dict[str, list[dict]]:
 def use_layers(layers: dict) -> None:
     """Give this kernel the layers to restore (the grader's first cell calls it with the submission's layers)."""
     global _given
-    if type(layers) is not dict:
+    if not isinstance(layers, dict):
         raise AnnotationShapeError("the layers must be a dict of key -> list of annotations")
     _given = {str(k): check_layer(v, f"layer {k!r}") for k, v in layers.items()}
 
