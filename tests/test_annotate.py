@@ -89,8 +89,8 @@ def test_excerpt_mode_refuses_every_mark(monkeypatch):
 
 def test_a_wrong_kind_or_note_is_refused():
     r = source.reader(mode="read-first", key="t6")
-    assert "Pick a kind" in r.save("Aspen Strategic Security Forum", "hedge")
-    assert "Pick a kind" in r.save("Aspen Strategic Security Forum", "")
+    assert "Pick a kind" in r.save("Aspen Strategic Security Forum", "hedge", "", 2, 2)
+    assert "Pick a kind" in r.save("Aspen Strategic Security Forum", "", "", 2, 2)
     assert r.annotations == []
 
 

@@ -5,6 +5,11 @@ function render({ model, el }) {
   const root = document.createElement("div");
   root.className = "ck-annotate";
   root.setAttribute("role", "region");
+  // Keys typed in the widget are the student's (Tab moves between its fields, letters pick a kind), never
+  // JupyterLab's command-mode shortcuts: Lumino skips its key bindings for an element marked so.
+  const ownKeys = () => root.querySelectorAll("button, select, input, textarea, [tabindex]")
+    .forEach((e) => e.setAttribute("data-lm-suppress-shortcuts", "true"));
+  root.setAttribute("data-lm-suppress-shortcuts", "true");
   root.setAttribute("aria-label", "Read first: mark the article yourself, then compare with the kit's notes");
   root.innerHTML = `
     <p class="ck-ann-help">Read the article and mark what you notice. Select words with the mouse, or type or
@@ -20,7 +25,7 @@ function render({ model, el }) {
     <p class="ck-ann-message" role="status" aria-live="polite"></p>
     <div class="ck-ann-saved"></div>
     <button type="button" class="ck-ann-compare">Compare with the kit's notes</button>
-    <div class="ck-ann-compared" aria-live="polite"></div>`;
+    <div class="ck-ann-compared"></div>`;
   el.appendChild(root);
   const q = (s) => root.querySelector(s);
   const article = q(".ck-ann-article"), exact = q(".ck-ann-exact"), kind = q(".ck-ann-kind");
@@ -72,6 +77,7 @@ function render({ model, el }) {
     const saved = (model.get("saved").match(/data-remove=/g) || []).length;
     if (count >= 0 && saved > count) { exact.value = ""; note.value = ""; from = null; to = null; }
     count = saved;
+    ownKeys();
   };
   const say = () => { message.textContent = model.get("message"); };
   model.on("change:html", draw);
