@@ -351,3 +351,37 @@ def test_an_unsandboxed_run_says_so_everywhere(tmp_path):
     rows = list(csv.DictReader((tmp_path / "out" / "grades.csv").open(encoding="utf-8")))
     assert {(r["student"], r["question"]) for r in rows if r["status"] == "correct"} == {("ann", "ex02.q1"),
                                                                                          ("ben", "ex02.q2")}
+
+
+FLOOD = """publish = get_ipython().display_pub.publish
+for i in range(10 ** 7):
+    publish({"text/plain": "x"})"""
+
+
+def test_a_flood_is_stopped_by_the_message_cap_even_when_the_cell_deadline_comes_first():
+    """The cell's one second runs out long before the grader has counted 3 000 messages on this loaded machine
+    (it reads a few thousand a second at best); the flood still gets its own verdict, not a timeout."""
+    import asyncio
+
+    from casekit.grade import session
+
+    caps = session.Caps(cell_seconds=1, notebook_seconds=120, cell_messages=3_000)
+    result = asyncio.run(session.run_cells([(FLOOD, True), ("print('after')", True)], b'{"cells": []}',
+                                           sandbox.environment({}), caps, slot=5))
+    assert result.stop_status == "error", (result.stop_status, result.stop_reason)
+    assert "more than 3000 messages" in result.stop_reason
+    assert sandbox_processes() == []
+
+
+def test_a_long_loop_that_prints_still_times_out_at_its_cell_deadline():
+    """Printed text is not a flood: ipykernel batches it, so the cell stops at its deadline, and the next runs."""
+    import asyncio
+
+    from casekit.grade import session
+
+    slow = "import time\nwhile True:\n    print('working', flush=False)\n    time.sleep(0.001)"
+    caps = session.Caps(cell_seconds=1, notebook_seconds=120, cell_messages=3_000)
+    result = asyncio.run(session.run_cells([(slow, True), ("print('after')", True)], b'{"cells": []}',
+                                           sandbox.environment({}), caps, slot=5))
+    assert result.stop_status == "", result.stop_reason
+    assert result.cells[0].timed_out and result.cells[1].text == "after\n"

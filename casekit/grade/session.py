@@ -36,6 +36,8 @@ from casekit.grade import sandbox
 DISCONNECT_GRACE = 3.0  # seconds a dropped connection waits for the kernel to be seen dead
 KERNEL_DIED = ("not reached: the kernel died (the notebook called os._exit, crashed, or ran out of "
                "memory)")
+FLOOD_GAP = 1.0  # seconds without a message that end a flood's grace past its cell's deadline
+FLOOD_SHARE = 10  # a cell that sent cell_messages // FLOOD_SHARE by its deadline is judged as a flood
 INTERRUPT_GRACE = 3.0  # seconds an interrupted cell gets to stop before the sandbox is killed
 STARTUP_SECONDS = 60.0  # seconds a kernel gets to answer its first request
 
@@ -327,16 +329,23 @@ class _Kernel:
         cell_end = min(deadline, time.monotonic() + self.caps.cell_seconds)
         self._pending, self.messages = msg_id, 0
         read = 0  # bytes of stream content read for this cell
+        flooding = False  # past cell_end, still reading a flood until the message cap trips (see _flooding)
         while True:
-            channel, msg = await self._receive(cell_end)
+            until = min(deadline, time.monotonic() + FLOOD_GAP) if flooding else cell_end
+            channel, msg = await self._receive(until)
             now = time.monotonic()
             if now >= deadline:
                 raise Stop("timeout", f"not reached: the notebook ran past {self.caps.notebook_seconds:g} s "
                                       "and was stopped")
-            if msg is None or now >= cell_end:
-                if now >= cell_end:
+            if flooding and msg is None:  # the flood paused: the cell is judged by the clock after all
+                result.timed_out = True
+                return result
+            if not flooding and now >= cell_end:
+                flooding = self._flooding(msg)
+                if not flooding:
                     result.timed_out = True
                     return result
+            if msg is None:
                 continue
             if channel != "iopub" or msg.parent_id != msg_id:
                 continue
@@ -352,6 +361,19 @@ class _Kernel:
                 content = msg.content(limit=8 * self.caps.text_chars)
                 if content.get("name") == "stdout":
                     result.text += _text(content.get("text"), self.caps.text_chars - len(result.text))
+
+    def _flooding(self, msg) -> bool:
+        """Return True when a cell at its deadline is flooding the grader, so the message cap should judge it.
+
+        Under load the grader reads more slowly than a kernel can publish (ZeroMQ drops what does not fit its
+        queue), so a flood might reach the cell's deadline before the grader has counted ``cell_messages``; its
+        verdict would then depend on the machine's load. A cell that has already sent a tenth of the cap and is
+        still sending (a message was waiting at the deadline) is not stopped by the clock: the grader keeps
+        reading until the cap trips, the flood pauses for ``FLOOD_GAP`` seconds (then it is a timeout after all),
+        or the notebook's deadline. A long loop that prints still times out at its deadline: ipykernel sends
+        printed text in batches, a few messages a second, far from a tenth of the cap.
+        """
+        return msg is not None and self.messages >= self.caps.cell_messages // FLOOD_SHARE
 
     async def recover(self, deadline: float) -> bool:
         """Interrupt the timed-out cell; return True once the kernel is idle again, False if it does not stop."""
