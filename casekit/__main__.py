@@ -69,7 +69,8 @@ def _key(args: argparse.Namespace) -> int:
     import json
 
     from casekit import build, course, questions
-    from casekit.grade.score import exercise_key, solution_of
+    from casekit.grade import keycache
+    from casekit.grade.score import solution_of
 
     problem = questions.student_problem(args.student)
     if problem:
@@ -78,8 +79,8 @@ def _key(args: argparse.Namespace) -> int:
     try:
         secret = course.load()
         solutions = Path(args.solutions) if args.solutions else build.kit_root() / "solutions"
-        key = exercise_key(solution_of(solutions, args.exercise), secret)
-    except (FileNotFoundError, build.BuildError, course.CourseSecretError) as err:
+        key = keycache.exercise_key(solution_of(solutions, args.exercise), secret)
+    except (FileNotFoundError, ValueError, build.BuildError, course.CourseSecretError) as err:
         print(f"key: {err}", file=sys.stderr)
         return 2
     result = {"exercise": args.exercise, "student": args.student, "questions": []}

@@ -36,10 +36,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from casekit.grade import cache, collect, plan, report, sandbox, session
+from casekit.grade import cache, collect, keycache, plan, report, sandbox, session
 from casekit.grade.run import Limits, kernel_environment, run_all, score_all
 from casekit.grade.sandbox import SandboxUnavailable
-from casekit.grade.score import Graded, exercise_key, solution_of
+from casekit.grade.score import Graded, solution_of
 
 UNSANDBOXED = ("NOT SANDBOXED: this run was made with --unsafe-no-sandbox, so student code ran with the "
                "grader's rights and could have read the solutions or changed files.")
@@ -123,8 +123,7 @@ def grade(submissions: Path, out: Path, jobs: int | None = None, limits: Limits 
     wanted = sorted(exercises or {s.exercise for subs in found.values() for s in subs if s.exercise in released})
     keys = {}
     for exercise in wanted:
-        progress(f"computing the key of {exercise} from its solution …")
-        keys[exercise] = exercise_key(solution_of(solutions, exercise), secret)
+        keys[exercise] = keycache.exercise_key(solution_of(solutions, exercise), secret, progress)
     the_plan = plan.make(found, wanted, released, keys)
     graded_of = {k: Graded(rows, the_plan.notes_of.get(k, [])) for k, rows in the_plan.rows_of.items()}
     key_prints = {e: cache.key_print(k) for e, k in keys.items()}
