@@ -190,8 +190,19 @@ def paragraph_html(n: int) -> str:
     return heading + note + f"<ul>{items}</ul>"
 
 
-def reader():
-    """Return the interactive reader for JupyterLab: kind toggles, paragraph jump, search, and a side panel."""
+def reader(mode: str = "annotated", key: str = "ex01"):
+    """Return the interactive reader for JupyterLab: kind toggles, paragraph jump, search, and a side panel.
+
+    ``mode="read-first"`` returns instead the student's own annotation layer ``key`` (``casekit.annotate``): the
+    article with the kit's notes hidden until the student presses "Compare"; its ``.annotations`` is the list of
+    ``{"exact", "kind", "note", "paragraph"}`` the student saved.
+    """
+    if mode == "read-first":
+        from casekit import annotate
+
+        return annotate.reader(key)
+    if mode != "annotated":
+        raise ValueError(f"unknown reader mode {mode!r}; use 'annotated' (the default) or 'read-first'")
     import ipywidgets as widgets
 
     from casekit.reader_widget import ArticleView, KindToggle

@@ -115,19 +115,20 @@ class Cluster:
             written = {}
         if sub.exercise not in self._released_json:
             self._released_json[sub.exercise] = nbformat.writes(self.released[sub.exercise][1])
-        from casekit.grade.run import grading_cell
+        from casekit.grade.run import annotation_layers, grading_cell
         from casekit.grade.score import variant_values
 
         student_id = sub.student_id or sub.student
         values = variant_values(key, student_id)  # the student's variants: the secret stays here
+        layers, layer_notes = annotation_layers(notebook)  # checked here, sent to the worker as data
         try:
             future = self.client.submit(run_one, self._released_json[sub.exercise], raw, asdict(self.limits), slot,
-                                        self.sandboxed, grading_cell(sub.exercise, student_id, values), values,
-                                        pure=False)
+                                        self.sandboxed, grading_cell(sub.exercise, student_id, values, layers),
+                                        values, pure=False)
             reported = await future
             return Outcome(values=dict(reported["values"]),
                            problems={q: (str(p[0]), str(p[1])) for q, p in reported["problems"].items()},
-                           notes=list(reported["notes"])), written
+                           notes=list(reported["notes"]) + layer_notes), written
         except Exception as err:  # noqa: BLE001 - a task that failed on every worker costs only its own rows
             message = f"this notebook could not be graded on the cluster ({type(err).__name__}); grade it again"
             return plan.rows_all(sub.student, key, "error", message), written

@@ -99,14 +99,34 @@ def graded_notebook(released, student, token: str, first_cell: str | None = None
     return graded, [q for q in questions if q not in answers], notes
 
 
-def grading_cell(exercise: str, student_id: str, values: dict[str, dict]) -> str:
+def grading_cell(exercise: str, student_id: str, values: dict[str, dict], layers: dict | None = None) -> str:
     """Return the first cell of a graded notebook: the id from the folder name, and a checker that gives each
-    question cell the values of that student's variant (``casekit.check.Checker.for_grading``)."""
+    question cell the values of that student's variant (``casekit.check.Checker.for_grading``).
+
+    ``layers`` are the student's annotation layers, read from the submission by ``casekit.annotate.saved_layers``
+    in the grader; they reach the kernel as JSON data (never as code), so a read-first reader in the graded run
+    (``source.reader(mode="read-first", key=K)``) has the annotations the student saved.
+    """
     import json
 
-    return (f"student_id = {student_id!r}\nimport json as _casekit_json\nfrom casekit.check import Checker\n"
+    cell = (f"student_id = {student_id!r}\nimport json as _casekit_json\nfrom casekit.check import Checker\n"
             f"check = Checker.for_grading({exercise!r}, student_id, "
             f"_casekit_json.loads({json.dumps(values, ensure_ascii=True)!r}))")
+    if layers:
+        cell += ("\nimport casekit.annotate as _casekit_annotate\n"
+                 f"_casekit_annotate.use_layers(_casekit_json.loads({json.dumps(layers, ensure_ascii=True)!r}))")
+    return cell
+
+
+def annotation_layers(notebook) -> tuple[dict, list[str]]:
+    """Return the student's annotation layers saved in ``notebook`` and, if they cannot be used, a note saying why
+    (the layers are then left out: a read-first reader in the graded run has none)."""
+    from casekit import annotate
+
+    try:
+        return annotate.saved_layers(notebook), []
+    except annotate.AnnotationShapeError as err:
+        return {}, [f"the saved annotations were not graded: {err}"]
 
 
 _REPORT = (
@@ -335,9 +355,12 @@ async def run_submission(sub, released_nb, key: dict, limits: Limits, slot: int 
 
     student_id = sub.student_id or sub.student
     values = variant_values(key, student_id)
-    first = grading_cell(sub.exercise, student_id, values)
+    layers, layer_notes = annotation_layers(notebook)
+    first = grading_cell(sub.exercise, student_id, values, layers)
     try:
-        return await run(released_nb, raw, notebook, limits, slot, sandboxed, warm, first, values), written
+        outcome = await run(released_nb, raw, notebook, limits, slot, sandboxed, warm, first, values)
+        outcome.notes += layer_notes
+        return outcome, written
     except Exception as err:  # noqa: BLE001 - whatever this notebook does, it costs only its own rows
         message = f"this notebook could not be graded ({type(err).__name__}); ask your instructor"
         return plan.rows_all(sub.student, key, "error", message), written
