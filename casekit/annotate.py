@@ -2,8 +2,9 @@
 
 ``casekit.source.reader(mode="read-first", key="ex01")`` calls ``reader(key)`` here. It shows the article with
 none of the kit's notes (no highlight, no note text in the HTML the browser receives) and a form: select a passage
-with the mouse, or type or paste its words into the *Passage* field from the keyboard; pick a kind (the keys of
-``casekit.source.KINDS``); write a note if you like; save. "Compare" then shows, passage by passage, what the
+with the mouse, or type or paste its words into the *Passage* field (from the keyboard: in the article, Up and Down
+go from paragraph to paragraph and Enter copies one into the field, to be cut down to the words meant); pick a
+kind (the keys of ``casekit.source.KINDS``); write a note if you like; save. "Compare" then shows, passage by passage, what the
 student found that the kit also notes, what they missed, and what they marked that the kit does not.
 
 An annotation is a W3C ``TextQuoteSelector``-shaped dict: ``{"exact", "kind", "note", "paragraph"}``; the
@@ -245,7 +246,8 @@ def article_html(annotations: list[dict]) -> str:
         parts.append(_esc(text[cursor:end]))
         role = source._role(number, body)
         tag = {"title": "h3", "heading": "h4"}.get(role, "p")
-        out.append(f'<div class="ck-ann-par" data-par="{number}"><span class="ck-num">¶{number}</span>'
+        out.append(f'<div class="ck-ann-par" data-par="{number}" tabindex="-1" aria-label="paragraph {number}">'
+                   f'<span class="ck-num" aria-hidden="true">¶{number}</span>'
                    f'<{tag} class="ck-ann-text">{"".join(parts)}</{tag}></div>')
     return "\n".join(out)
 

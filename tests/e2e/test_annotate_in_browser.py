@@ -110,6 +110,26 @@ def test_mark_by_mouse_and_keyboard_save_restart_and_compare(page, lab):
     page.keyboard.press("Enter")
     _message(page, "Saved annotation 2")
     assert widget.locator(".ck-mine").count() == 2 and "[2: Number]" in widget.inner_text()
+
+    # By keyboard, from the article: Down to ¶4, Enter copies it into the Passage field; cut it down to its last
+    # words (Delete from the start of the field), pick a kind, save.
+    widget.locator(".ck-ann-article").focus()
+    for _ in range(4):
+        page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement.dataset.par") == "4"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.className") == "ck-ann-exact"
+    copied = widget.get_by_role("textbox", name="Passage", exact=True).input_value()
+    assert copied.startswith("Qin Gang pointed out") and copied.endswith("“certainly welcomes it”.")
+    page.keyboard.press("Control+Home")
+    for _ in range(len(copied) - len("“certainly welcomes it”.")):
+        page.keyboard.press("Delete")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Direct")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    _message(page, "Saved annotation 3")
     screenshot(page, "annotate-marked", widget)
 
     # Save the notebook: the layer is in the file.
@@ -118,10 +138,12 @@ def test_mark_by_mouse_and_keyboard_save_restart_and_compare(page, lab):
     for _ in range(40):
         page.wait_for_timeout(500)
         on_disk = _saved_on_disk(lab)
-        if len(on_disk) == 2:
+        if len(on_disk) == 3:
             break
     assert [(a["exact"], a["kind"]) for a in on_disk] == [("On July 21", "factual_error"),
-                                                          ("more than 400 people", "number")], on_disk
+                                                          ("more than 400 people", "number"),
+                                                          ("“certainly welcomes it”.", "quote")], on_disk
+    assert [a["paragraph"] for a in on_disk] == [2, 3, 4]
 
     # Reload the page, restart the kernel, run everything again: the layer comes back from the saved notebook.
     open_notebook(page, lab, NAME, run_all=False)
@@ -132,7 +154,7 @@ def test_mark_by_mouse_and_keyboard_save_restart_and_compare(page, lab):
     wait_idle(page)
     widget = page.locator(WIDGET)
     widget.wait_for(timeout=30_000)
-    assert widget.locator(".ck-mine").count() == 2
+    assert widget.locator(".ck-mine").count() == 3
     printed = page.locator(".jp-Notebook .jp-Cell").nth(1).locator(".jp-OutputArea-output").inner_text()
     assert json.loads(printed) == on_disk, printed
 
