@@ -6,6 +6,7 @@ Commands:
                     --mode assessed --out DIR: the assessed release, with no answer in it).
   course-secret     create the course secret on first use (keys and variants of your course); print where it is.
   key               print one student's variant of an exercise: each question's text, accepted answers, points.
+  build-skills-table  rewrite the guide's table of auto-checked questions by skill (--check: only say if stale).
   build-navigation  rewrite the navigation bars of the lesson notebooks from casekit.lessons.
   build-site        run the lessons and write the static HTML edition (default: site/).
   collect           turn a Canvas or Moodle bulk download into the class folder SUBMISSIONS/<student>/<exercise>.ipynb.
@@ -55,6 +56,25 @@ def _build_exercises(args: argparse.Namespace) -> int:
     return 0
 
 
+def _build_skills_table(args: argparse.Namespace) -> int:
+    from casekit import build, skills
+
+    root = build.kit_root()
+    guide = root / "solutions" / "README.md"
+    try:
+        fresh = skills.rewrite(guide.read_text(encoding="utf-8"), skills.auto_checked(root / "solutions"))
+    except (ValueError, build.BuildError) as err:
+        print(f"build-skills-table: {guide}: {err}", file=sys.stderr)
+        return 2
+    if args.check:
+        stale = fresh != guide.read_text(encoding="utf-8")
+        print("solutions/README.md: the skills table is stale: run 'python -m casekit build-skills-table'"
+              if stale else "the skills table is up to date")
+        return 1 if stale else 0
+    guide.write_text(fresh, encoding="utf-8")
+    return 0
+
+
 def _course_secret(_args: argparse.Namespace) -> int:
     from casekit import course
 
@@ -69,7 +89,8 @@ def _key(args: argparse.Namespace) -> int:
     import json
 
     from casekit import build, course, questions
-    from casekit.grade.score import exercise_key, solution_of
+    from casekit.grade import keycache
+    from casekit.grade.score import solution_of
 
     problem = questions.student_problem(args.student)
     if problem:
@@ -78,8 +99,8 @@ def _key(args: argparse.Namespace) -> int:
     try:
         secret = course.load()
         solutions = Path(args.solutions) if args.solutions else build.kit_root() / "solutions"
-        key = exercise_key(solution_of(solutions, args.exercise), secret)
-    except (FileNotFoundError, build.BuildError, course.CourseSecretError) as err:
+        key = keycache.exercise_key(solution_of(solutions, args.exercise), secret)
+    except (FileNotFoundError, ValueError, build.BuildError, course.CourseSecretError) as err:
         print(f"key: {err}", file=sys.stderr)
         return 2
     result = {"exercise": args.exercise, "student": args.student, "questions": []}
@@ -170,8 +191,22 @@ def _collect(args: argparse.Namespace) -> int:
     return 1 if result.problems else 0
 
 
+def _skip_slow_optional_imports() -> None:
+    """Leave out the one optional import that costs every command seconds and gives it nothing.
+
+    ``nbformat`` imports ``jsonschema``, which imports ``rfc3987_syntax`` when it is installed (JupyterLab's
+    ``jupyter_events`` installs it) to check strings of the JSON Schema formats "iri" and "iri-reference"; the
+    module builds a grammar as it is imported, about 3 s on the kit's machine. No schema the kit validates uses
+    those formats, and jsonschema checks formats only when asked, so each command tells Python the module is absent
+    (``sys.modules[name] = None`` makes its import raise ImportError, which jsonschema expects). This process only:
+    kernels, JupyterLab and other programs are not affected, and a module already imported is left as it is.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command named in ``argv`` and return its exit status."""
+    _skip_slow_optional_imports()
     parser = argparse.ArgumentParser(prog="python -m casekit", description="Tools for the China-Russia case kit.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
     commands.add_parser("validate", help="check the case data and list every problem").set_defaults(run=_validate)
@@ -193,6 +228,9 @@ def main(argv: list[str] | None = None) -> int:
                                                            "text, accepted]")
     looker.add_argument("--solutions", metavar="DIR", help="the solution notebooks (default: the kit's solutions/)")
     looker.set_defaults(run=_key)
+    skiller = commands.add_parser("build-skills-table", help="rewrite the guide's table of questions by skill")
+    skiller.add_argument("--check", action="store_true", help="write nothing; fail if the table is stale")
+    skiller.set_defaults(run=_build_skills_table)
     commands.add_parser("build-navigation", help="rewrite the lessons' navigation bars").set_defaults(
         run=_build_navigation)
     site_parser = commands.add_parser("build-site", help="write the static HTML edition of the lessons")
