@@ -341,7 +341,7 @@ class _Kernel:
                 result.timed_out = True
                 return result
             if not flooding and now >= cell_end:
-                flooding = self._flooding(msg)
+                flooding = self._flooding()
                 if not flooding:
                     result.timed_out = True
                     return result
@@ -362,18 +362,18 @@ class _Kernel:
                 if content.get("name") == "stdout":
                     result.text += _text(content.get("text"), self.caps.text_chars - len(result.text))
 
-    def _flooding(self, msg) -> bool:
+    def _flooding(self) -> bool:
         """Return True when a cell at its deadline is flooding the grader, so the message cap should judge it.
 
         Under load the grader reads more slowly than a kernel can publish (ZeroMQ drops what does not fit its
         queue), so a flood might reach the cell's deadline before the grader has counted ``cell_messages``; its
-        verdict would then depend on the machine's load. A cell that has already sent a tenth of the cap and is
-        still sending (a message was waiting at the deadline) is not stopped by the clock: the grader keeps
-        reading until the cap trips, the flood pauses for ``FLOOD_GAP`` seconds (then it is a timeout after all),
-        or the notebook's deadline. A long loop that prints still times out at its deadline: ipykernel sends
-        printed text in batches, a few messages a second, far from a tenth of the cap.
+        verdict would then depend on the machine's load. A cell that has already sent a tenth of the cap by its
+        deadline is not stopped by the clock: the grader keeps reading until the cap trips, or no message comes
+        for ``FLOOD_GAP`` seconds (then it is a timeout after all), or the notebook's deadline. A long loop that
+        prints still times out at its deadline: ipykernel sends printed text in batches, a few messages a second,
+        far from a tenth of the cap.
         """
-        return msg is not None and self.messages >= self.caps.cell_messages // FLOOD_SHARE
+        return self.messages >= self.caps.cell_messages // FLOOD_SHARE
 
     async def recover(self, deadline: float) -> bool:
         """Interrupt the timed-out cell; return True once the kernel is idle again, False if it does not stop."""
