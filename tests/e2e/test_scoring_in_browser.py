@@ -77,7 +77,13 @@ def test_a_teaching_assistant_scores_three_responses_and_the_student_reads_them(
         wait_idle(page)
     assert "0 left to score" in status.inner_text()
     assert page.evaluate("() => window.__pwned") is None
-    rows = {r["student"]: r for r in csv.DictReader((root / "RESULTS" / "manual" / "ex02.csv").open(encoding="utf-8"))}
+    sheet_file = root / "RESULTS" / "manual" / "ex02.csv"
+    for _ in range(60):  # the last comment may reach the kernel a little after Next's click: wait until it is saved
+        if SCORES[2][1] in sheet_file.read_text(encoding="utf-8"):
+            break
+        page.wait_for_timeout(500)
+        wait_idle(page)
+    rows = {r["student"]: r for r in csv.DictReader(sheet_file.open(encoding="utf-8"))}
     for i, student in enumerate(order):
         levels, comment = SCORES[i]
         assert rows[student]["rubric"] == "; ".join(f"{c}={v}" for c, v in levels.items()), rows[student]
