@@ -2,8 +2,9 @@
 
 ``casekit.source.reader(mode="read-first", key="ex01")`` calls ``reader(key)`` here. It shows the article with
 none of the kit's notes (no highlight, no note text in the HTML the browser receives) and a form: select a passage
-with the mouse, or type or paste its words into the *Passage* field from the keyboard; pick a kind (the keys of
-``casekit.source.KINDS``); write a note if you like; save. "Compare" then shows, passage by passage, what the
+with the mouse, or type or paste its words into the *Passage* field (from the keyboard: in the article, Up and Down
+go from paragraph to paragraph and Enter copies one into the field, to be cut down to the words meant); pick a
+kind (the keys of ``casekit.source.KINDS``); write a note if you like; save. "Compare" then shows, passage by passage, what the
 student found that the kit also notes, what they missed, and what they marked that the kit does not.
 
 An annotation is a W3C ``TextQuoteSelector``-shaped dict: ``{"exact", "kind", "note", "paragraph"}``; the
@@ -245,7 +246,8 @@ def article_html(annotations: list[dict]) -> str:
         parts.append(_esc(text[cursor:end]))
         role = source._role(number, body)
         tag = {"title": "h3", "heading": "h4"}.get(role, "p")
-        out.append(f'<div class="ck-ann-par" data-par="{number}"><span class="ck-num">¶{number}</span>'
+        out.append(f'<div class="ck-ann-par" data-par="{number}" tabindex="-1" aria-label="paragraph {number}">'
+                   f'<span class="ck-num" aria-hidden="true">¶{number}</span>'
                    f'<{tag} class="ck-ann-text">{"".join(parts)}</{tag}></div>')
     return "\n".join(out)
 
@@ -273,7 +275,7 @@ def saved_html(annotations: list[dict]) -> str:
         items.append(f'<li>{index + 1}. {where}<b>{_esc(KINDS[item["kind"]][0])}</b> “{_esc(item["exact"])}”{note} '
                      f'<button type="button" class="ck-ann-remove" data-remove="{index}" '
                      f'aria-label="Remove annotation {index + 1}">Remove</button></li>')
-    return f'<ol class="ck-ann-list" aria-label="Your annotations">{"".join(items)}</ol>'
+    return f'<ul class="ck-ann-list" aria-label="Your annotations">{"".join(items)}</ul>'
 
 
 def compare(annotations: list[dict]) -> list[dict]:
@@ -345,7 +347,7 @@ def compare_html(annotations: list[dict]) -> str:
             parts.append(f'<br><b>You:</b> {_esc(KINDS[item["kind"]][0])} “{_esc(item["exact"])}”{note}')
         parts.append("</li>")
         items.append("".join(parts))
-    return (f'<h4 class="ck-cmp-title">Your annotations and the kit\'s notes</h4><p role="status">{summary}</p>'
+    return (f'<h4 class="ck-cmp-title">Your annotations and the kit\'s notes</h4><p class="ck-cmp-summary">{summary}</p>'
             f'<ol class="ck-cmp-list" aria-label="Comparison, passage by passage">{"".join(items)}</ol>')
 
 
@@ -404,8 +406,6 @@ def _widget_class():
 
         def save(self, exact: str, kind: str, note: str = "", paragraph=None, last_paragraph=None) -> str:
             """Add an annotation (what the form's Save button asks for); return the message shown to the student."""
-            if kind not in KINDS:
-                return self._say("Pick a kind for the passage. Nothing was saved.")
             if type(note) is not str or len(note) > MAX_NOTE:
                 return self._say(f"The note must be text of at most {MAX_NOTE} characters. Nothing was saved.")
             if len(self.annotations) >= MAX_ITEMS:
@@ -413,6 +413,8 @@ def _widget_class():
             placed = place_passage(exact, _int(paragraph), _int(last_paragraph))
             if isinstance(placed, str):
                 return self._say(placed)
+            if kind not in KINDS:
+                return self._say("Pick a kind for the passage. Nothing was saved.")
             item = {"exact": placed["exact"], "kind": kind, "note": note.strip(), "paragraph": placed["paragraph"]}
             self.annotations = self.annotations + [item]
             self._changed()

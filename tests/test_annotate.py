@@ -89,8 +89,8 @@ def test_excerpt_mode_refuses_every_mark(monkeypatch):
 
 def test_a_wrong_kind_or_note_is_refused():
     r = source.reader(mode="read-first", key="t6")
-    assert "Pick a kind" in r.save("Aspen Strategic Security Forum", "hedge")
-    assert "Pick a kind" in r.save("Aspen Strategic Security Forum", "")
+    assert "Pick a kind" in r.save("Aspen Strategic Security Forum", "hedge", "", 2, 2)
+    assert "Pick a kind" in r.save("Aspen Strategic Security Forum", "", "", 2, 2)
     assert r.annotations == []
 
 
@@ -168,3 +168,13 @@ def test_layers_given_by_the_grader_win_over_the_notebook():
 def test_an_unknown_mode_is_refused():
     with pytest.raises(ValueError, match="unknown reader mode"):
         source.reader(mode="read-later")
+
+
+def test_remove_takes_out_one_annotation_and_updates_the_saved_layer():
+    r = source.reader(mode="read-first", key="t7")
+    r.save("On July 21", "date", "", 2, 2)
+    r.save("more than 400 people", "number")
+    assert "Removed" in r.remove(0)
+    assert [a["exact"] for a in r.annotations] == ["more than 400 people"]
+    assert r.bundle()[annotate.MIME]["annotations"] == r.annotations == annotate.restore("t7")
+    assert "no such annotation" in r.remove(5) and len(r.annotations) == 1

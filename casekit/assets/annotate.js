@@ -5,11 +5,17 @@ function render({ model, el }) {
   const root = document.createElement("div");
   root.className = "ck-annotate";
   root.setAttribute("role", "region");
+  // Keys typed in the widget are the student's (Tab moves between its fields, letters pick a kind), never
+  // JupyterLab's command-mode shortcuts: Lumino skips its key bindings for an element marked so.
+  const ownKeys = () => root.querySelectorAll("button, select, input, textarea, [tabindex]")
+    .forEach((e) => e.setAttribute("data-lm-suppress-shortcuts", "true"));
+  root.setAttribute("data-lm-suppress-shortcuts", "true");
   root.setAttribute("aria-label", "Read first: mark the article yourself, then compare with the kit's notes");
   root.innerHTML = `
     <p class="ck-ann-help">Read the article and mark what you notice. Select words with the mouse, or type or
-      paste them in the Passage field; pick a kind; add a note if you like; press Save. The kit's notes stay
-      hidden until you press Compare.</p>
+      paste them in the Passage field (keyboard: in the article, Up and Down go from paragraph to paragraph,
+      Enter copies one into the field, to cut down to your words); pick a kind; add a note if you like; press
+      Save. The kit's notes stay hidden until you press Compare.</p>
     <div class="ck-ann-article" tabindex="0" role="document" aria-label="The article"></div>
     <form class="ck-ann-form" aria-label="Mark a passage">
       <label>Passage <textarea class="ck-ann-exact" rows="2"></textarea></label>
@@ -20,7 +26,7 @@ function render({ model, el }) {
     <p class="ck-ann-message" role="status" aria-live="polite"></p>
     <div class="ck-ann-saved"></div>
     <button type="button" class="ck-ann-compare">Compare with the kit's notes</button>
-    <div class="ck-ann-compared" aria-live="polite"></div>`;
+    <div class="ck-ann-compared"></div>`;
   el.appendChild(root);
   const q = (s) => root.querySelector(s);
   const article = q(".ck-ann-article"), exact = q(".ck-ann-exact"), kind = q(".ck-ann-kind");
@@ -52,8 +58,27 @@ function render({ model, el }) {
     to = parOf(range.endContainer);
   };
   article.addEventListener("mouseup", takeSelection);
-  article.addEventListener("keyup", (event) => { if (event.shiftKey) takeSelection(); });
-  exact.addEventListener("input", () => { from = null; to = null; });
+  // From the keyboard: in the article, Up and Down move from paragraph to paragraph; Enter copies the focused
+  // paragraph into the Passage field (and remembers which paragraph it is), where the student cuts it down to
+  // the words they mean.
+  const pars = () => [...article.querySelectorAll("[data-par]")];
+  article.addEventListener("keydown", (event) => {
+    if (!["ArrowDown", "ArrowUp", "Enter"].includes(event.key)) return;
+    const all = pars();
+    const at = all.indexOf(document.activeElement);
+    if (event.key === "Enter") {
+      if (at < 0) return;
+      event.preventDefault();
+      exact.value = all[at].querySelector(".ck-ann-text").textContent.replace(/\[\d+: [^\]]*\]/g, "");
+      from = to = Number(all[at].dataset.par);
+      exact.focus();
+      return;
+    }
+    event.preventDefault();
+    const next = at < 0 ? 0 : Math.max(0, Math.min(all.length - 1, at + (event.key === "ArrowDown" ? 1 : -1)));
+    all[next].focus();
+  });
+  exact.addEventListener("input", () => { if (!exact.value.trim()) { from = null; to = null; } });
   q(".ck-ann-form").addEventListener("submit", (event) => {
     event.preventDefault();
     model.send({ action: "save", exact: exact.value, kind: kind.value, note: note.value,
@@ -72,6 +97,7 @@ function render({ model, el }) {
     const saved = (model.get("saved").match(/data-remove=/g) || []).length;
     if (count >= 0 && saved > count) { exact.value = ""; note.value = ""; from = null; to = null; }
     count = saved;
+    ownKeys();
   };
   const say = () => { message.textContent = model.get("message"); };
   model.on("change:html", draw);
