@@ -12,7 +12,9 @@ folder and grades them, each grading run a command of its own (as a user would r
   grade --jobs 1 cold the kit's grader with warm start switched off (a new Python in each sandbox).
 For each it prints seconds per submission (the whole command divided by N, and the steady rate between the first
 and the last submission done, which leaves out each tool's fixed start-up: the kit's key, nbgrader's database),
-the ratios, the grader's own peak memory (its kernels not included) and the throughput per core.
+the ratios, the grader's own peak memory (its kernels not included) and the throughput per core. Each tool's
+once-per-course step is timed apart, first: nbgrader's ``generate_assignment`` and the kit's key (the grader keeps
+it, ``casekit.grade.keycache``, in a key cache of the benchmark's own).
 
 Every run's grades are checked: a right submission must come back all correct, a wrong one all wrong, a blank one
 all unanswered, a half-right one half and half (for nbgrader: full, zero, zero and half the points). If any does
@@ -155,8 +157,11 @@ def nbgrader_course(root: Path, paths: list[Path]) -> Path:
         f"c.CourseDirectory.root = {str(course)!r}\n"
         "c.CourseDirectory.course_id = 'bench'\n"
         "c.ExecutePreprocessor.timeout = 60\n", encoding="utf-8")
+    start = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", "ex02", "--force",
                            "--create"], cwd=course, env=venv_env(), capture_output=True, text=True, check=False)
+    print(f"nbgrader generate_assignment (once per course, not in the timings below): "
+          f"{time.perf_counter() - start:.1f} s")
     if done.returncode != 0:
         fail("nbgrader generate_assignment failed:\n" + done.stderr[-3000:])
     for path in paths:
@@ -199,9 +204,26 @@ def have_nbgrader() -> bool:
 
 # --- the two modes -------------------------------------------------------------------------------------------
 
+def build_key(scratch: Path) -> None:
+    """Build the kit's key of ex02 into a key cache of this run's own, as the first ``grade`` of a course does.
+
+    It is the kit's counterpart of nbgrader's ``generate_assignment``: paid once per course (and again only when the
+    solutions, the kit or the secret change), so both are timed apart from the grading runs.
+    """
+    os.environ["CASEKIT_CACHE_DIR"] = str(scratch / "keys")
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "casekit", "key", "ex02", "--student", "bench"], cwd=KIT,
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0 or not list((scratch / "keys").glob("*.json")):
+        fail("building the key of ex02 failed:\n" + done.stderr[-3000:])
+    print(f"the kit's key of ex02 built (once per course, not in the timings below): "
+          f"{time.perf_counter() - start:.1f} s")
+
+
 def side_by_side(n: int, scratch: Path) -> None:
     paths = make_class(scratch / "class", n)
     print(f"{n} submissions of ex02; load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    build_key(scratch)
     runs = {}
     if have_nbgrader():
         course = nbgrader_course(scratch, paths)
@@ -232,6 +254,7 @@ def side_by_side(n: int, scratch: Path) -> None:
 def class_sizes(students: int, scratch: Path) -> None:
     sizes = sorted({max(4, students // 10), students})
     print(f"the grader's time and memory against class size (--jobs 2); load average: {os.getloadavg()[0]:.1f}")
+    build_key(scratch)
     print(f"{'students':>9} {'seconds':>9} {'s/submission':>13} {'steady s/sub':>13} {'grader MB':>10}")
     for size in sizes:
         folder = scratch / f"class{size}"

@@ -69,7 +69,8 @@ def _key(args: argparse.Namespace) -> int:
     import json
 
     from casekit import build, course, questions
-    from casekit.grade.score import exercise_key, solution_of
+    from casekit.grade import keycache
+    from casekit.grade.score import solution_of
 
     problem = questions.student_problem(args.student)
     if problem:
@@ -78,8 +79,8 @@ def _key(args: argparse.Namespace) -> int:
     try:
         secret = course.load()
         solutions = Path(args.solutions) if args.solutions else build.kit_root() / "solutions"
-        key = exercise_key(solution_of(solutions, args.exercise), secret)
-    except (FileNotFoundError, build.BuildError, course.CourseSecretError) as err:
+        key = keycache.exercise_key(solution_of(solutions, args.exercise), secret)
+    except (FileNotFoundError, ValueError, build.BuildError, course.CourseSecretError) as err:
         print(f"key: {err}", file=sys.stderr)
         return 2
     result = {"exercise": args.exercise, "student": args.student, "questions": []}
@@ -170,8 +171,22 @@ def _collect(args: argparse.Namespace) -> int:
     return 1 if result.problems else 0
 
 
+def _skip_slow_optional_imports() -> None:
+    """Leave out the one optional import that costs every command seconds and gives it nothing.
+
+    ``nbformat`` imports ``jsonschema``, which imports ``rfc3987_syntax`` when it is installed (JupyterLab's
+    ``jupyter_events`` installs it) to check strings of the JSON Schema formats "iri" and "iri-reference"; the
+    module builds a grammar as it is imported, about 3 s on the kit's machine. No schema the kit validates uses
+    those formats, and jsonschema checks formats only when asked, so each command tells Python the module is absent
+    (``sys.modules[name] = None`` makes its import raise ImportError, which jsonschema expects). This process only:
+    kernels, JupyterLab and other programs are not affected, and a module already imported is left as it is.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command named in ``argv`` and return its exit status."""
+    _skip_slow_optional_imports()
     parser = argparse.ArgumentParser(prog="python -m casekit", description="Tools for the China-Russia case kit.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
     commands.add_parser("validate", help="check the case data and list every problem").set_defaults(run=_validate)

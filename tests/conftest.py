@@ -18,6 +18,15 @@ def no_course_secret(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("CASEKIT_COURSE_SECRET_FILE", str(tmp_path_factory.getbasetemp() / "no-course-secret"))
 
 
+@pytest.fixture(autouse=True)
+def key_cache(tmp_path_factory, monkeypatch) -> Path:
+    """The grader's built keys go to one folder of this test run, never to the machine's ~/.cache: tests that
+    grade the same solutions share it (as an instructor's runs do), and no run sees keys an older kit built."""
+    folder = tmp_path_factory.getbasetemp() / "key-cache"
+    monkeypatch.setenv("CASEKIT_CACHE_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def mini_data(tmp_path, monkeypatch) -> Path:
     """A small valid data package (real descriptor, tiny tables) that casekit reads instead of the kit's data."""

@@ -36,10 +36,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from casekit.grade import cache, collect, plan, report, sandbox, session
+from casekit.grade import cache, collect, keycache, plan, report, sandbox, session
 from casekit.grade.run import Limits, kernel_environment, run_all, score_all
 from casekit.grade.sandbox import SandboxUnavailable
-from casekit.grade.score import Graded, exercise_key, solution_of
+from casekit.grade.score import Graded, solution_of
 
 UNSANDBOXED = ("NOT SANDBOXED: this run was made with --unsafe-no-sandbox, so student code ran with the "
                "grader's rights and could have read the solutions or changed files.")
@@ -96,14 +96,17 @@ def grade(submissions: Path, out: Path, jobs: int | None = None, limits: Limits 
         raise ValueError("the results folder must not be inside the submissions folder")
     if not sandboxed:
         progress(UNSANDBOXED)
-    elif not dask:
+    warm_try = None
+    if sandboxed and not dask:
         sandbox.check()
-        problem = session.warm_problem(kernel_environment(limits)) if warm else ""
-        if not warm:
+        if warm:  # start the zygote and try a warm kernel while the notebooks and keys are read (seconds saved)
+            from concurrent.futures import ThreadPoolExecutor
+
+            pool = ThreadPoolExecutor(max_workers=1)
+            warm_try = pool.submit(session.warm_problem, kernel_environment(limits))
+            pool.shutdown(wait=False)  # the one task goes on; its result is waited for below
+        else:
             progress("kernels start cold, one new Python per submission (--cold-start)")
-        elif problem:
-            warm = False
-            progress(f"kernels start cold, one new Python per submission (no warm start here: {problem})")
     secret = secret or course.load(notice=progress)
     solutions = Path(solutions) if solutions else kit / "solutions"
     if not solutions.is_dir() or not build.solution_notebooks(solutions):
@@ -123,8 +126,10 @@ def grade(submissions: Path, out: Path, jobs: int | None = None, limits: Limits 
     wanted = sorted(exercises or {s.exercise for subs in found.values() for s in subs if s.exercise in released})
     keys = {}
     for exercise in wanted:
-        progress(f"computing the key of {exercise} from its solution …")
-        keys[exercise] = exercise_key(solution_of(solutions, exercise), secret)
+        keys[exercise] = keycache.exercise_key(solution_of(solutions, exercise), secret, progress)
+    if warm_try is not None and warm_try.result():
+        warm = False
+        progress(f"kernels start cold, one new Python per submission (no warm start here: {warm_try.result()})")
     the_plan = plan.make(found, wanted, released, keys)
     graded_of = {k: Graded(rows, the_plan.notes_of.get(k, [])) for k, rows in the_plan.rows_of.items()}
     key_prints = {e: cache.key_print(k) for e, k in keys.items()}
