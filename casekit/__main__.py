@@ -6,6 +6,7 @@ Commands:
                     --mode assessed --out DIR: the assessed release, with no answer in it).
   course-secret     create the course secret on first use (keys and variants of your course); print where it is.
   key               print one student's variant of an exercise: each question's text, accepted answers, points.
+  build-skills-table  rewrite the guide's table of auto-checked questions by skill (--check: only say if stale).
   build-navigation  rewrite the navigation bars of the lesson notebooks from casekit.lessons.
   build-site        run the lessons and write the static HTML edition (default: site/).
   collect           turn a Canvas or Moodle bulk download into the class folder SUBMISSIONS/<student>/<exercise>.ipynb.
@@ -52,6 +53,25 @@ def _build_exercises(args: argparse.Namespace) -> int:
     except (build.BuildError, course.CourseSecretError) as err:
         print(f"build-exercises: {err}", file=sys.stderr)
         return 2
+    return 0
+
+
+def _build_skills_table(args: argparse.Namespace) -> int:
+    from casekit import build, skills
+
+    root = build.kit_root()
+    guide = root / "solutions" / "README.md"
+    try:
+        fresh = skills.rewrite(guide.read_text(encoding="utf-8"), skills.auto_checked(root / "solutions"))
+    except (ValueError, build.BuildError) as err:
+        print(f"build-skills-table: {guide}: {err}", file=sys.stderr)
+        return 2
+    if args.check:
+        stale = fresh != guide.read_text(encoding="utf-8")
+        print("solutions/README.md: the skills table is stale: run 'python -m casekit build-skills-table'"
+              if stale else "the skills table is up to date")
+        return 1 if stale else 0
+    guide.write_text(fresh, encoding="utf-8")
     return 0
 
 
@@ -208,6 +228,9 @@ def main(argv: list[str] | None = None) -> int:
                                                            "text, accepted]")
     looker.add_argument("--solutions", metavar="DIR", help="the solution notebooks (default: the kit's solutions/)")
     looker.set_defaults(run=_key)
+    skiller = commands.add_parser("build-skills-table", help="rewrite the guide's table of questions by skill")
+    skiller.add_argument("--check", action="store_true", help="write nothing; fail if the table is stale")
+    skiller.set_defaults(run=_build_skills_table)
     commands.add_parser("build-navigation", help="rewrite the lessons' navigation bars").set_defaults(
         run=_build_navigation)
     site_parser = commands.add_parser("build-site", help="write the static HTML edition of the lessons")

@@ -15,7 +15,12 @@ solution region is marked the nbgrader way, and its metadata declares the questi
     metadata: {"casekit": {"question": "ex03.q2", "type": "number", "points": 1,
                            "hint": "a hint for any wrong answer",
                            "wrong": [{"code": "len(statements)", "hint": "That counts every statement; ..."}],
-                           "also_accept": []}}
+                           "also_accept": [], "skill": "compute"}}
+
+``skill`` says what the question asks the student to do, one of ``SKILLS`` (its level is ``SKILLS[skill]``):
+``look-up`` and ``restate`` are recall, ``compute`` applies a method, ``analysis``, ``evaluation`` and
+``corroboration`` are above recall. It is declared once, here; the guide's table of questions by skill
+(``casekit.skills``) is generated from it.
 
 A free-response question is a markdown cell with ``{"casekit": {"question": "ex03.q9", "type": "free",
 "points": 3}}`` whose model answer sits between the same markers. Each question is announced by a markdown
@@ -76,7 +81,17 @@ NBGRADER_SCHEMA = 3
 FREE = "free"
 
 # Keys of a question's casekit metadata that are not part of its answer spec (the spec goes to answers.normalise).
-DECLARATION_KEYS = ("question", "points", "hint", "wrong", "also_accept", "parameters", "text")
+DECLARATION_KEYS = ("question", "points", "hint", "wrong", "also_accept", "parameters", "text", "skill")
+# What a question asks the student to do, and its level. A question declares its skill once, in its metadata.
+SKILLS = {
+    "look-up": "recall",        # find a value in a table or the text
+    "restate": "recall",        # repeat what a lesson or the prompt already says
+    "compute": "apply",         # apply a method to the data (days between dates, a count, a filter)
+    "analysis": "above recall",       # classify or compare by reading (whose voice, what a treaty promises)
+    "evaluation": "above recall",     # judge a claim, a translation or what the evidence supports
+    "corroboration": "above recall",  # check a claim against another source
+}
+ABOVE_RECALL = "above recall"
 MIN_VARIANTS = 4
 VARIANT_SPEC_KEYS = ("options", "columns")  # a variant's parameters may give its own answer options or columns
 
@@ -102,6 +117,7 @@ class Question:
     cell: int = 0
     parameters: list[dict] = field(default_factory=list)  # one dict of named values per variant; [] if fixed
     text: str = ""  # the variant's question, a Markdown template filled from its parameters
+    skill: str = ""  # one of SKILLS; "" while the question is not yet tagged
 
     @property
     def varied(self) -> bool:
@@ -331,10 +347,13 @@ def read(nb, name: str = "notebook") -> list[Question]:
         points = meta.get("points", 1)
         if type(points) not in (int, float) or not points > 0:
             raise BuildError(f"{where}: points must be a positive number, not {points!r}")
+        skill = meta.get("skill", "")
+        if skill and skill not in SKILLS:
+            raise BuildError(f"{where}: skill must be one of {', '.join(SKILLS)}, not {skill!r}")
         spec = {k: v for k, v in meta.items() if k not in DECLARATION_KEYS}
         parameters = meta.get("parameters", [])
         question = Question(qid, spec, float(points), meta.get("hint", ""), list(meta.get("wrong", [])),
-                            list(meta.get("also_accept", [])), index, list(parameters), meta.get("text", ""))
+                            list(meta.get("also_accept", [])), index, list(parameters), meta.get("text", ""), skill)
         if parameters:
             if not isinstance(parameters, list) or not all(isinstance(p, dict) and p for p in parameters):
                 raise BuildError(f"{where}: parameters are a list of variants, each a dict of named values")

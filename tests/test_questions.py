@@ -150,3 +150,29 @@ def test_variant_authoring_mistakes_are_named(change, message):
     change(answer.metadata["casekit"])
     with pytest.raises(questions.BuildError, match="ex02.q1: .*" + message):
         questions.read(nb, "ex02")
+
+
+def test_the_guides_skills_table_is_generated_from_the_tags_and_current():
+    from casekit import skills
+
+    root = build.kit_root()
+    guide = (root / "solutions" / "README.md").read_text(encoding="utf-8")
+    found = skills.auto_checked(root / "solutions")
+    assert skills.rewrite(guide, found) == guide, "run 'python -m casekit build-skills-table'"
+    # The table counts what the tags say: retagging one question changes its row.
+    assert found, "no auto-checked question found"
+    first = found[0]
+    retagged = [questions.Question(first.id, first.spec, first.points, skill="corroboration"), *found[1:]]
+    above, total = skills.above_recall_share(found)
+    gained = questions.SKILLS.get(first.skill) != questions.ABOVE_RECALL
+    assert skills.above_recall_share(retagged) == (above + gained, total)
+    assert (skills.rewrite(guide, retagged) != guide) == gained
+
+
+def test_an_unknown_skill_is_named():
+    nb = nbformat.v4.new_notebook(metadata={"casekit": {"exercise": "ex09"}})
+    nb.cells = [nbformat.v4.new_markdown_cell("### Q1"), nbformat.v4.new_code_cell(
+        "### BEGIN SOLUTION\nanswer = 1\n### END SOLUTION",
+        metadata={"casekit": {"question": "ex09.q1", "type": "number", "skill": "guessing"}})]
+    with pytest.raises(questions.BuildError, match="ex09.q1: skill must be one of look-up"):
+        questions.read(nb, "ex09.ipynb")
