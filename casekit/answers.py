@@ -10,20 +10,22 @@ student's ``==``.
 
 Types and their options:
 
-======== ================================================= ===================================================
-type     accepts                                           options
-======== ================================================= ===================================================
-choice   the letter of an option, or the option's text     ``options``: {"a": "text", ...}
-number   an int or float (not True/False)                  ``decimals``: compared after rounding (default 0)
-date     "YYYY-MM-DD", a date, datetime or pandas Timestamp
-text     a string; case, spaces and end punctuation ignored
-set      a list, tuple or set of strings; order ignored
-ordering a list or tuple of strings; order matters
-quote    words copied from a source; quote marks, spaces, case and end punctuation ignored
-frame    a pandas DataFrame or Series                      ``columns``, ``sort`` (default true), ``decimals``,
-                                                           ``keep_index`` (the index becomes columns; default:
-                                                           the index is ignored)
-======== ================================================= ===================================================
+=========== ================================================= ===================================================
+type        accepts                                           options
+=========== ================================================= ===================================================
+choice      the letter of an option, or the option's text     ``options``: {"a": "text", ...}
+number      an int or float (not True/False)                  ``decimals``: compared after rounding (default 0)
+date        "YYYY-MM-DD", a date, datetime or pandas Timestamp
+text        a string; case, spaces and end punctuation ignored
+set         a list, tuple or set of strings; order ignored
+ordering    a list or tuple of strings; order matters
+quote       words copied from a source; quote marks, spaces, case and end punctuation ignored
+frame       a pandas DataFrame or Series                      ``columns``, ``sort`` (default true), ``decimals``,
+                                                              ``keep_index`` (the index becomes columns; default:
+                                                              the index is ignored)
+annotations a list of {"exact", "kind", "note"} dicts (the      partial credit by span and kind against the
+            read-first reader's annotations); order ignored   solution's targets (``casekit.annotation_answers``)
+=========== ================================================= ===================================================
 
 >>> normalise({"type": "number"}, 20.0)
 '20'
@@ -88,6 +90,9 @@ def shape(spec: dict, canonical: str) -> str:
     if kind in ("text", "quote"):
         words = len(canonical.split())
         return f"text of {words} word{'' if words == 1 else 's'}"
+    if kind == "annotations":
+        count = len(canonical.split("|")) if canonical else 0
+        return f"{count} annotation{'' if count == 1 else 's'}"
     if kind in ("set", "ordering"):
         count = len(canonical.split("|")) if canonical else 0
         return f"a list of {count} answer{'' if count == 1 else 's'}" + (" in order" if kind == "ordering" else "")
@@ -170,6 +175,12 @@ def _ordering(_spec, value) -> str:
     return "|".join(_items(value, "a list in order, like ['b', 'a', 'c']", ordered=True))
 
 
+def _annotations(_spec, value) -> str:
+    from casekit import annotation_answers
+
+    return annotation_answers.canonical(value)
+
+
 def _frame(spec, value) -> str:
     module = type(value).__module__
     if not module.startswith("pandas") or type(value).__name__ not in ("DataFrame", "Series"):
@@ -204,6 +215,7 @@ NORMALISERS = {
     "ordering": _ordering,
     "quote": _quote,
     "frame": _frame,
+    "annotations": _annotations,
 }
 TYPES = tuple(NORMALISERS)
 
@@ -311,6 +323,8 @@ def serialise(value) -> dict:
     if kind in (list, tuple, set, frozenset) and all(type(v) is str for v in value):
         return {"kind": "list" if kind is list else kind.__name__, "value": sorted(value) if kind in (set, frozenset)
                 else list(value)}
+    if kind is list and any(type(v) is dict for v in value):  # annotations, perhaps hand-edited into a wrong shape
+        return {"kind": "records", "value": [_record(v) for v in value]}
     if isinstance(value, (dt.date, dt.datetime)):
         return {"kind": "date", "value": _date({}, value)}
     if kind.__module__.startswith("pandas") and kind.__name__ in ("DataFrame", "Series"):
@@ -322,6 +336,13 @@ def serialise(value) -> dict:
         return {"kind": type(item).__name__, "value": item if type(item) is not float or math.isfinite(item)
                 else repr(item)}
     return {"kind": "unsupported", "type": kind.__name__}
+
+
+def _record(item):
+    """Return one item of a list of annotations as JSON: a dict's text keys with plain values, text, or None."""
+    if type(item) is dict:
+        return {str(k): (x if type(x) in (str, int) else None) for k, x in list(item.items())[:20]}
+    return item if type(item) in (str, int) else None
 
 
 def deserialise(data: dict):
@@ -340,6 +361,11 @@ def deserialise(data: dict):
         raise AnswerTypeError("the answer could not be read")
     if kind in ("list", "tuple", "set", "frozenset") and not all(isinstance(v, str) for v in value):
         raise AnswerTypeError("the answer could not be read")
+    if kind == "records":  # a list of annotations: dicts of text and whole numbers, checked again by normalise
+        if not isinstance(value, list) or not all(v is None or type(v) in (str, int) or (isinstance(v, dict) and all(
+                isinstance(k, str) and (x is None or type(x) in (str, int)) for k, x in v.items())) for v in value):
+            raise AnswerTypeError("the answer could not be read")
+        return [dict(v) if isinstance(v, dict) else v for v in value]
     try:
         if kind in ("str", "int", "bool", "list"):
             return value

@@ -123,6 +123,10 @@ def key(nb, values: dict, name: str = "notebook", secret: course.Secret | None =
             hints = {answers.digest(salt, canonical): hint for canonical, hint in wrong_hints.items()}
             variant.update(salt=salt, accepted=sorted({answers.digest(salt, c) for c in accepted}),
                            hints=dict(sorted(hints.items())))
+            if q.spec_of(v).get("type") == "annotations" and accepted:
+                from casekit import annotation_answers
+
+                variant["targets"] = annotation_answers.hashed_targets(salt, sorted(accepted)[0])
     return out
 
 

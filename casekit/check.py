@@ -127,6 +127,13 @@ def verdict(key: dict, question: str, value, variant: int = 0) -> tuple[str, str
     hashed = answers.digest(chosen["salt"], canonical)
     if hashed in chosen["accepted"]:
         return "correct", "correct."
+    if chosen["spec"].get("type") == "annotations" and chosen.get("targets"):
+        from casekit import annotation_answers
+
+        found, _, count = annotation_answers.hashed_tally(chosen["salt"], chosen["targets"], canonical)
+        words = annotation_answers.hashed_message(chosen["salt"], chosen["targets"], canonical)
+        return ("correct", f"correct: {words}.") if found == count and "among them" not in words else (
+            "wrong", f"not yet: {words}.")
     hint = chosen["hints"].get(hashed) or entry.get("hint") or "check your reasoning against the sources."
     return "wrong", f"not yet. Hint: {hint}"
 

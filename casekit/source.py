@@ -141,11 +141,12 @@ def note_html(annotation_id: str) -> str:
     """Return the full note of one annotation for the side panel: kind, words, note, correction, Chinese, sources."""
     rows = [r for r in visible_annotations() if r["id"] == annotation_id]
     if not rows:
-        return '<div class="ck-panel"><p>Click a highlighted passage to read its note here.</p></div>'
+        return (f'<div class="ck-panel" {_PANEL_ARIA}><p>Click a highlighted passage (or press Enter on it) to read '
+                f'its note here.</p></div>')
     row = rows[0]
     label, colour, _, _ = KINDS[row["kind"]]
     out = [
-        '<div class="ck-panel">',
+        f'<div class="ck-panel" {_PANEL_ARIA}>',
         f'<p class="ck-panel-kind" style="border-left: 6px solid {colour}">{_esc(label)}'
         f' <span class="ck-status ck-status-{row["status"]}">{_status_label(row["status"])}</span></p>',
         f'<blockquote>{_esc(row["exact"])}</blockquote>',
@@ -294,11 +295,15 @@ def _excerpts_html(annotations, search, paragraph, selected) -> str:
     return "\n".join(out)
 
 
+# The side panel is a named live region: a screen reader reads the note out when Enter or a click opens it.
+_PANEL_ARIA = 'role="region" aria-label="Note on the chosen passage" aria-live="polite"'
+
+
 def _open_mark(row, selected) -> str:
     label = KINDS[row["kind"]][0]
     chosen = " ck-selected" if row["id"] == selected else ""
     return (f'<mark class="ck-a ck-k-{row["kind"]}{chosen}" data-ann="{_esc(row["id"])}" tabindex="0" '
-            f'aria-label="{_esc(label)}">')
+            f'aria-label="{_esc(label)}" aria-describedby="ck-tip-{_esc(row["id"])}">')
 
 
 def _close_mark(row) -> str:
@@ -306,7 +311,8 @@ def _close_mark(row) -> str:
     tip = f'<b>{_esc(label)}</b>{_status_tag(row["status"])}: {_esc(row["note"])}'
     if row.get("correction"):
         tip += f'<br><b>Better:</b> {_esc(row["correction"])}'
-    return f'<span class="ck-tip" role="tooltip">{tip}</span></mark>'
+    # The note shown on hover and focus is also the highlight's description, so a screen reader reads it on focus.
+    return f'<span class="ck-tip" role="tooltip" id="ck-tip-{_esc(row["id"])}">{tip}</span></mark>'
 
 
 def _marked(body: str, start: int, end: int, hits: list[tuple[int, int]]) -> str:

@@ -29,7 +29,8 @@ class AlwaysEqual:
 
 def test_the_types_are_the_table_of_normalisers_and_each_is_documented():
     assert answers.TYPES == tuple(answers.NORMALISERS)
-    assert set(answers.TYPES) == {"choice", "number", "date", "text", "set", "ordering", "quote", "frame"}
+    assert set(answers.TYPES) == {"choice", "number", "date", "text", "set", "ordering", "quote", "frame",
+                                 "annotations"}
     table = answers.__doc__.split("Types and their options:")[1].split("\n\n")[1]  # the reST table
     rows = [line.split()[0] for line in table.splitlines() if line and not line.startswith(("=", " "))]
     assert rows[1:] == list(answers.TYPES), "casekit/answers.py: the docstring's table lists every type, in order"

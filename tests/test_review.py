@@ -291,6 +291,32 @@ def test_scores_reach_the_gradebook_and_feedback_and_survive_new_submissions(sco
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and ".cache" not in p.parts} == again
 
 
+def test_a_comment_that_reaches_the_kernel_after_next_is_saved_on_the_response_it_was_typed_for(scored_class,
+                                                                                                 tmp_path):
+    # In the browser the comment box sends its text when the scorer leaves it, but ipywidgets may deliver it after
+    # the click on Next. Here the text arrives (is set on the box shown before) once the scorer has moved on.
+    import shutil
+    out = tmp_path / "results"
+    shutil.copytree(scored_class["out"], out)
+    scorer = review.scorer(out, exercise="ex02", question="ex02.q9")
+    scorer.go(0)
+    widget = scorer.widget
+    typed_in = next(c for c in widget.children if "ck-score-comment" in c._dom_classes)
+    scorer.go("next")
+    typed_in.value = "Typed for the first response."
+    path = out / "manual" / "ex02.csv"
+    rows = {r["student"]: r for r in csv.DictReader(path.open(encoding="utf-8"))}
+    first, second = scorer.responses[0]["student"], scorer.responses[1]["student"]
+    assert rows[first]["comment"] == "Typed for the first response."
+    assert rows[second]["comment"] == "", "nothing lands on the response shown now"
+    shown = next(c for c in widget.children if "ck-score-comment" in c._dom_classes)
+    assert shown is not typed_in and shown.value == "", "the second response shows its own (empty) box"
+    scorer.go("previous")
+    shown = next(c for c in widget.children if "ck-score-comment" in c._dom_classes)
+    assert shown.value == "Typed for the first response."
+    assert 'role=status aria-live=polite' in scorer._status.value and 'aria-live=polite' in scorer._score.value
+
+
 def test_feedback_shows_answers_only_with_reveal(scored_class, tmp_path):
     out = scored_class["out"]
     page = (out / "feedback" / "ben" / "ex02.html").read_text(encoding="utf-8")

@@ -177,3 +177,20 @@ def test_the_toggles_are_buttons_that_say_whether_they_are_pressed():
     toggle = box.toggles["quote"]
     assert (toggle.value, toggle.kind) == (True, "quote")
     assert "aria-pressed" in (Path(source.__file__).with_name("assets") / "toggle.js").read_text(encoding="utf-8")
+
+
+def test_every_highlight_is_focusable_and_described_by_its_note_for_screen_readers():
+    import re as _re
+
+    html = source.render_html()
+    marks = _re.findall(r'<mark class="ck-a [^"]*" data-ann="([^"]+)" tabindex="0" aria-label="[^"]+" '
+                        r'aria-describedby="ck-tip-([^"]+)">', html)
+    assert marks and all(a == b for a, b in marks)
+    tips = set(_re.findall(r'<span class="ck-tip" role="tooltip" id="ck-tip-([^"]+)">', html))
+    assert {a for a, _ in marks} == tips, "each highlight's description points at its own note"
+    samples = len(_re.findall(r'<mark class="ck-a ck-k-\w+ ck-sample">', html))  # the legend's, not focusable
+    assert html.count('<mark class="ck-a ') == len(marks) + samples, "no highlight left out"
+    panel = source.note_html(marks[0][0])
+    assert 'role="region"' in panel and 'aria-live="polite"' in panel and "aria-label=" in panel
+    css = (Path(source.__file__).with_name("assets") / "reader.css").read_text(encoding="utf-8")
+    assert "prefers-reduced-motion: reduce" in css

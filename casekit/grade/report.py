@@ -26,7 +26,7 @@ GRADES_COLUMNS = ["student", "exercise", "question", "points", "max_points", "st
 # Status colours (Okabe-Ito); the status is also written out in words, so colour is never the only signal.
 COLOUR = {"correct": palette.BLUISH_GREEN, "wrong": palette.VERMILLION, "unanswered": palette.GREY,
           "error": palette.REDDISH_PURPLE, "timeout": palette.ORANGE, "invalid": palette.REDDISH_PURPLE,
-          "missing": palette.GREY}
+          "missing": palette.GREY, "partial": palette.SKY_BLUE}
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -297,7 +297,8 @@ def feedback_html(student: str, exercise: str, title: str, graded, key: dict[str
 
 
 _STATUS_WORDS = {"correct": "Correct", "wrong": "Not right yet", "unanswered": "Not answered", "error": "Error",
-                 "timeout": "Stopped (too long)", "invalid": "Not graded", "missing": "Not handed in"}
+                 "timeout": "Stopped (too long)", "invalid": "Not graded", "missing": "Not handed in",
+                 "partial": "Part of the points"}
 
 
 def _section(q: QuestionKey, colour: str, result: str, body: str) -> str:

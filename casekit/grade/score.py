@@ -146,7 +146,7 @@ def rows_of(student: str, exercise: str, key: dict[str, QuestionKey], outcome, s
             continue
         status, points, message, canonical = score(qkey, outcome.values.get(qid), qkey.variant_for(student_id))
         rows.append(Row(student, exercise, qid, points, qkey.points, status, message))
-        if status in ("wrong", "correct"):
+        if status in ("wrong", "correct", "partial"):
             given[qid] = canonical[:200]
     return rows, given
 
@@ -172,6 +172,13 @@ def score(key: QuestionKey, reported: dict | None, variant: int = 0) -> tuple[st
         return "error", 0.0, f"The answer's value could not be read ({type(err).__name__}).", ""
     if canonical in chosen.accepted:
         return "correct", key.points, "Correct.", canonical
+    if chosen.spec.get("type") == "annotations" and chosen.accepted:
+        from casekit import annotation_answers as marked
+
+        targets = sorted(chosen.accepted)[0]
+        points = marked.points_for(key.points, targets, canonical)
+        status = "correct" if points >= key.points else "partial" if points > 0 else "wrong"
+        return status, points, f"{_sentence(marked.found_message(targets, canonical))}.", canonical
     hint = chosen.wrong_hints.get(canonical) or key.hint
     return "wrong", 0.0, (f"Not right. Hint: {_sentence(hint)}" if hint else "Not right."), canonical
 

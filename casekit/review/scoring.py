@@ -16,6 +16,14 @@ browser loses nothing, and two assistants scoring at once never undo each other'
 
 The widget is built on ipywidgets; the ``Scorer`` object can also be driven from code (``choose``,
 ``set_comment``, ``go``), which is how the tests use it.
+
+Each response has its own comment box, made the first time the response is shown and bound to it. The browser
+sends a box's text when the scorer leaves the box, but ipywidgets queues messages per widget, so that text can
+reach the kernel *after* the click on Next that followed it. A single shared box would then save the comment on
+the response now shown (or lose it); a box bound to its response saves it where it was typed, whenever it arrives.
+
+For screen readers the status line (which response, how many left) and the saved total are live regions, and the
+chosen level of each criterion is said in words under the buttons as well as shown by the button's colour.
 """
 
 from __future__ import annotations
@@ -108,8 +116,8 @@ class Scorer:
         entry = self.entry()
         return entry.comment if entry else ""
 
-    def _save(self, chosen: dict[str, float], comment: str) -> None:
-        response = self.responses[self.index]
+    def _save(self, chosen: dict[str, float], comment: str, index: int | None = None) -> None:
+        response = self.responses[self.index if index is None else index]
         sheet.save(self.path, response["student"], self.exercise, self.question, self.max_points,
                    self.rubric.total(chosen), self.rubric.format(chosen), comment)
         self._reload()
@@ -127,9 +135,11 @@ class Scorer:
         self._save(chosen, self.comment())
         self._show()
 
-    def set_comment(self, text: str) -> None:
-        """Set the comment the student will read for the current response, and save at once."""
-        self._save(self.chosen(), text)
+    def set_comment(self, text: str, index: int | None = None) -> None:
+        """Set the comment the student will read for the current response (or response ``index``), and save."""
+        index = self.index if index is None else index
+        entry = self.entry(index)
+        self._save(dict(entry.rubric) if entry else {}, text, index)
         self._show()
 
     def go(self, where) -> None:
@@ -187,13 +197,12 @@ class Scorer:
             rows.append(w.VBox([w.HTML(f"<b>{e(criterion.id)}</b> · {e(criterion.name)}"
                                        f"{' — ' + e(criterion.text) if criterion.text != criterion.name else ''}"),
                                 buttons]))
-        self._comment = w.Textarea(placeholder="A comment the student will read (saved when you leave the box)",
-                                   layout=w.Layout(width="100%", height="5em"), continuous_update=False)
-        self._comment.add_class("ck-score-comment")
-        self._comment.observe(self._on_comment, names="value")
+        self._comments: dict = {}  # response index -> its own comment box (see the module's docstring)
+        self._comment = self._comment_box(self.index) if self.responses else w.Textarea()
         nav = []
         for label, where in (("◀ Previous", "previous"), ("Next ▶", "next"), ("First unscored", "unscored")):
-            button = w.Button(description=label)
+            button = w.Button(description=label, tooltip={"previous": "Previous response", "next": "Next response",
+                                                          "unscored": "First response not scored yet"}[where])
             button.add_class(f"ck-score-{where}")
             button.on_click(lambda _b, where=where: self.go(where))
             nav.append(button)
@@ -206,9 +215,21 @@ class Scorer:
                 self.choose(cid, change["new"])
         return changed
 
-    def _on_comment(self, change) -> None:
-        if not self._loading:
-            self.set_comment(change["new"])
+    def _comment_box(self, index: int):
+        """Return the comment box of response ``index``, made once and bound to that response."""
+        if index not in self._comments:
+            import ipywidgets as w
+
+            box = w.Textarea(placeholder="A comment the student will read (saved when you leave the box)",
+                             layout=w.Layout(width="100%", height="5em"), continuous_update=False)
+            box.add_class("ck-score-comment")
+
+            def changed(change, index=index):
+                if not self._loading:
+                    self.set_comment(change["new"], index=index)
+            box.observe(changed, names="value")
+            self._comments[index] = box
+        return self._comments[index]
 
     def _show(self) -> None:
         if self._widget is None:
@@ -223,20 +244,30 @@ class Scorer:
                 return
             who = response["student"] if self.names else response["pseudonym"]
             role = "second scorer, " if self.second else ""
-            self._status.value = (f"<p class=ck-score-status><b>{e(self.question)}</b> ({role}{self.max_points:g} "
+            self._status.value = (f"<p class=ck-score-status role=status aria-live=polite aria-atomic=true>"
+                                  f"<b>{e(self.question)}</b> ({role}{self.max_points:g} "
                                   f"points) · response {self.index + 1} of {len(self.responses)} · {e(who)} · "
                                   f"<b>{self.left()} left to score</b></p>"
-                                  + "".join(f"<p style='color:#A03000'>{e(p)}</p>" for p in self.problems))
+                                  + "".join(f"<p style='color:#A03000'><b>Problem:</b> {e(p)}</p>"
+                                            for p in self.problems))
             self._text.value = f"<style>{_CSS}</style>{text_block(response['text'], response['length'])}"
             chosen = self.chosen()
             for cid, buttons in self._buttons.items():
                 buttons.value = chosen.get(cid)
-            self._comment.value = self.comment()
+            box = self._comment_box(self.index)
+            box.value = self.comment()
+            if box is not self._comment:
+                self._widget.children = tuple(box if c is self._comment else c for c in self._widget.children)
+                self._comment = box
             total = self.rubric.total(chosen)
-            self._score.value = (f"<p class=ck-score-total>Saved: <b>{total:g} / {self.max_points:g}</b></p>"
+            said = "; ".join(f"{cid}: {self.rubric.criterion(cid).level(p).label}" for cid, p in chosen.items())
+            said = f"<br><span class=ck-score-chosen>Chosen: {e(said)}</span>" if said else ""
+            self._score.value = (f"<p class=ck-score-total role=status aria-live=polite>Saved: <b>{total:g} / "
+                                 f"{self.max_points:g}</b>{said}</p>"
                                  if total is not None else
-                                 f"<p class=ck-score-total>Not scored yet: choose a level on each criterion "
-                                 f"({len(chosen)} of {len(self.rubric.criteria)} chosen).</p>")
+                                 f"<p class=ck-score-total role=status aria-live=polite>Not scored yet: choose a "
+                                 f"level on each criterion ({len(chosen)} of {len(self.rubric.criteria)} chosen)."
+                                 f"{said}</p>")
         finally:
             self._loading = False
 
@@ -244,7 +275,10 @@ class Scorer:
 _CSS = (".ck-scorer .text{white-space:pre-wrap;overflow-wrap:anywhere;background:#f6f6f6;border-left:3px solid #bbb;"
         "padding:.5em .8em;font-family:var(--jp-code-font-family,monospace);line-height:1.45;max-height:28em;"
         "overflow:auto}.ck-scorer .note{color:#555}.ck-scorer table{border-collapse:collapse}"
-        ".ck-scorer td,.ck-scorer th{border-bottom:1px solid #ddd;padding:.3em;text-align:left;vertical-align:top}")
+        ".ck-scorer td,.ck-scorer th{border-bottom:1px solid #ddd;padding:.3em;text-align:left;vertical-align:top}"
+        # The chosen level is shown by more than its colour: bold, underlined and ticked.
+        ".ck-scorer .widget-toggle-button.mod-active{font-weight:bold;text-decoration:underline}"
+        ".ck-scorer .widget-toggle-button.mod-active::before{content:'\\2713  '}")
 
 
 def scorer(results, exercise: str, question: str, part: str | None = None, second: bool = False,
